@@ -1,0 +1,1 @@
+//! Sign-in: device code, client credentials, refresh, and the token store.

@@ -1,0 +1,1 @@
+//! The permission doctor: token claims, permission map, error catalogue, diagnosis.

@@ -1,0 +1,1 @@
+//! The Graph client: requests, retries, paging streams, $batch, the exchange recorder.

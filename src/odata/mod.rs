@@ -1,0 +1,1 @@
+//! OData query toolkit: $filter and friends, linting, completion and URL building.

@@ -1,0 +1,1 @@
+//! The explorer: the terminal user interface.
