@@ -111,8 +111,8 @@ fn shift(expr: &mut Expr, by: usize) {
 }
 
 /// Words with a meaning of their own in `$filter`.
-const KEYWORDS: [&str; 13] = [
-    "and", "or", "not", "eq", "ne", "gt", "ge", "lt", "le", "in", "true", "false", "null",
+const KEYWORDS: [&str; 14] = [
+    "and", "or", "not", "eq", "ne", "gt", "ge", "lt", "le", "has", "in", "true", "false", "null",
 ];
 
 fn is_keyword(word: &str) -> bool {
@@ -415,11 +415,15 @@ impl<'a> Parser<'a> {
                         .to_string(),
                 ),
             ),
-            "has" => (
+            "+" => (
                 None,
-                Some("'has' is not supported by Microsoft Graph directory queries".to_string()),
+                Some(
+                    "'+' is not an operator; if the filter came from a URL, '+' stands for a \
+                     space: decode it first"
+                        .to_string(),
+                ),
             ),
-            "add" | "sub" | "mul" | "div" | "divby" | "mod" | "+" | "-" | "*" => (
+            "add" | "sub" | "mul" | "div" | "divby" | "mod" | "-" | "*" => (
                 None,
                 Some(
                     "arithmetic operators are not supported by Microsoft Graph directory queries"
@@ -433,7 +437,7 @@ impl<'a> Parser<'a> {
             None => format!("unknown operator '{word}' at column {col}"),
         };
         let mut e = ParseError::new(tok.span.clone(), message).expecting([
-            "a comparison operator (eq, ne, gt, ge, lt, le)",
+            "a comparison operator (eq, ne, gt, ge, lt, le, has)",
             "'in'",
             "'and'",
             "'or'",
@@ -914,7 +918,7 @@ impl<'a> Parser<'a> {
 
 /// The operator closest to `word` by edit distance (at most 1 edit for short words, 2 for long).
 fn closest_operator(word: &str) -> Option<&'static str> {
-    const OPS: [&str; 9] = ["eq", "ne", "gt", "ge", "lt", "le", "in", "and", "or"];
+    const OPS: [&str; 10] = ["eq", "ne", "gt", "ge", "lt", "le", "has", "in", "and", "or"];
     let max = if word.chars().count() <= 3 { 1 } else { 2 };
     OPS.iter()
         .map(|op| (edit_distance(word, op), *op))
