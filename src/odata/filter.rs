@@ -286,6 +286,18 @@ impl<'a> Parser<'a> {
 
     fn parse_unary(&mut self) -> Result<Expr, ParseError> {
         let tok = self.peek()?.clone();
+        if matches!(&tok.kind, TokenKind::Symbol(s) if s == "!" || s == "~") {
+            let sym = self.text(&tok.span).to_string();
+            return Err(ParseError::new(
+                tok.span.clone(),
+                format!(
+                    "unknown operator '{sym}' at column {} — did you mean 'not'?",
+                    self.col(tok.span.start)
+                ),
+            )
+            .expecting(["'not'", "an expression"])
+            .with_hint("write not (displayName eq 'x')"));
+        }
         if Self::is_kw(&tok, "not") {
             self.enter(&tok.span)?;
             self.advance();
@@ -450,6 +462,35 @@ impl<'a> Parser<'a> {
             e = e.with_hint("operators are words: eq ne gt ge lt le in and or not");
         }
         e
+    }
+
+    /// After a complete condition: a word or symbol that looks like a misspelt `and`/`or`.
+    fn unknown_connective(&self, tok: &Token) -> Option<ParseError> {
+        let word = match &tok.kind {
+            TokenKind::Ident(w) if !is_keyword(w) => w.as_str(),
+            TokenKind::Symbol(s) => s.as_str(),
+            _ => return None,
+        };
+        let lower = word.to_ascii_lowercase();
+        let suggestion = match lower.as_str() {
+            "&&" | "&" | "andalso" => Some("and"),
+            "||" | "|" | "orelse" => Some("or"),
+            _ => ["and", "or"]
+                .into_iter()
+                .filter(|k| edit_distance(&lower, k) <= 1 && lower.len() >= 2)
+                .min_by_key(|k| edit_distance(&lower, k)),
+        }?;
+        Some(
+            ParseError::new(
+                tok.span.clone(),
+                format!(
+                    "unknown operator '{word}' at column {} — did you mean '{suggestion}'?",
+                    self.col(tok.span.start)
+                ),
+            )
+            .expecting(["'and'", "'or'"])
+            .with_hint(format!("replace '{word}' with '{suggestion}'")),
+        )
     }
 
     fn parse_in_list(&mut self, in_tok: &Token) -> Result<(Vec<Expr>, Span), ParseError> {
@@ -625,6 +666,9 @@ impl<'a> Parser<'a> {
 
     /// "expected a closing ')' at column N" for an opener that was never closed.
     fn unclosed(&self, open: &Token, found: &Token, what: &str) -> ParseError {
+        if let Some(e) = self.unknown_connective(found) {
+            return e;
+        }
         let mut e = ParseError::new(
             found.span.clone(),
             format!("expected a closing ')'{}", self.found_suffix(found)),
@@ -652,7 +696,10 @@ impl<'a> Parser<'a> {
         } else {
             loop {
                 let arg_tok = self.peek()?.clone();
-                if matches!(arg_tok.kind, TokenKind::Comma | TokenKind::RParen) {
+                if matches!(
+                    arg_tok.kind,
+                    TokenKind::Comma | TokenKind::RParen | TokenKind::Eof
+                ) {
                     return Err(self.missing_operand(&arg_tok, Ctx::Argument(&name)));
                 }
                 args.push(self.parse_or()?);
@@ -675,7 +722,7 @@ impl<'a> Parser<'a> {
                         )
                         .expecting(["','", "')'"])
                         .with_hint(format!(
-                            "the '(' at column {} is not closed",
+                            "separate the arguments with ',' and close the '(' at column {}",
                             self.col(open.span.start)
                         )));
                     }
@@ -888,6 +935,9 @@ impl<'a> Parser<'a> {
 
     fn expect_end(&mut self) -> Result<(), ParseError> {
         let tok = self.peek()?.clone();
+        if let Some(e) = self.unknown_connective(&tok) {
+            return Err(e);
+        }
         let col = self.col(tok.span.start);
         match &tok.kind {
             TokenKind::Eof => Ok(()),
@@ -927,24 +977,35 @@ fn closest_operator(word: &str) -> Option<&'static str> {
         .map(|(_, op)| op)
 }
 
-/// Levenshtein distance (small inputs only).
+/// Edit distance counting insertions, deletions, substitutions and swaps of two neighbours
+/// (optimal string alignment); small inputs only.
 pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
     if a.len() > 64 || b.len() > 64 {
         return usize::MAX;
     }
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    let mut cur = vec![0; b.len() + 1];
-    for (i, ca) in a.iter().enumerate() {
-        cur[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != cb);
-            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        std::mem::swap(&mut prev, &mut cur);
+    let w = b.len() + 1;
+    let mut d = vec![0usize; (a.len() + 1) * w];
+    for i in 0..=a.len() {
+        d[i * w] = i;
     }
-    prev[b.len()]
+    for (j, cell) in d.iter_mut().enumerate().take(w) {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut v = (d[(i - 1) * w + j] + 1)
+                .min(d[i * w + j - 1] + 1)
+                .min(d[(i - 1) * w + j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                v = v.min(d[(i - 2) * w + j - 2] + 1);
+            }
+            d[i * w + j] = v;
+        }
+    }
+    d[a.len() * w + b.len()]
 }
 
 #[cfg(test)]
@@ -1104,8 +1165,9 @@ mod tests {
 
     #[test]
     fn edit_distance_works() {
-        assert_eq!(edit_distance("eq", "qe"), 2);
-        assert_eq!(edit_distance("adn", "and"), 2);
+        assert_eq!(edit_distance("eq", "qe"), 1);
+        assert_eq!(edit_distance("adn", "and"), 1);
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
         assert_eq!(edit_distance("e", "eq"), 1);
         assert_eq!(closest_operator("eqq"), Some("eq"));
     }
