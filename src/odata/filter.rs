@@ -22,92 +22,34 @@
 
 use super::ast::*;
 use super::error::{ParseError, column};
-use super::lexer::{Token, TokenKind, tokenize};
+use super::lexer::{Token, TokenKind, tokenize_from};
 
 /// Deepest nesting of parentheses, `not`, function calls and lambdas the parser accepts.
 pub const MAX_DEPTH: usize = 100;
 
 /// Parses a `$filter` expression.
 pub fn parse(src: &str) -> Result<Expr, ParseError> {
-    let mut p = Parser::new(src);
+    parse_in(src, 0..src.len())
+}
+
+/// Parses the `$filter` found at `span` inside a larger text (e.g. a `$filter` nested in
+/// `$expand` options). Spans and columns in the result and in errors refer to `full`.
+pub fn parse_in(full: &str, span: Span) -> Result<Expr, ParseError> {
+    let (Some(src), true) = (
+        full.get(..span.end),
+        full.is_char_boundary(span.start.min(span.end)),
+    ) else {
+        return Err(ParseError::new(span, "invalid text range for a $filter"));
+    };
+    let start = span.start.min(span.end);
+    let mut p = Parser::new_from(src, start);
     if matches!(p.peek()?.kind, TokenKind::Eof) {
-        return Err(ParseError::new(0..src.len(), "the filter is empty")
+        return Err(ParseError::new(start..src.len(), "the filter is empty")
             .expecting(["an expression such as displayName eq 'Alice'"]));
     }
     let expr = p.parse_or()?;
     p.expect_end()?;
     Ok(expr)
-}
-
-/// Parses a `$filter` that sits at byte `offset` inside a larger text (e.g. inside `$expand`
-/// options); spans in the result and in errors are relative to the larger text.
-pub fn parse_at(src: &str, offset: usize) -> Result<Expr, ParseError> {
-    let mut expr = parse(src).map_err(|e| e.offset(offset))?;
-    shift(&mut expr, offset);
-    Ok(expr)
-}
-
-fn shift(expr: &mut Expr, by: usize) {
-    let sh = |s: &mut Span| *s = s.start + by..s.end + by;
-    sh(&mut expr.span);
-    match &mut expr.kind {
-        ExprKind::Compare {
-            left,
-            op_span,
-            right,
-            ..
-        } => {
-            sh(op_span);
-            shift(left, by);
-            shift(right, by);
-        }
-        ExprKind::In {
-            left,
-            in_span,
-            list,
-            list_span,
-        } => {
-            sh(in_span);
-            sh(list_span);
-            shift(left, by);
-            for e in list {
-                shift(e, by);
-            }
-        }
-        ExprKind::And(items) | ExprKind::Or(items) => {
-            for e in items {
-                shift(e, by);
-            }
-        }
-        ExprKind::Not { not_span, expr } => {
-            sh(not_span);
-            shift(expr, by);
-        }
-        ExprKind::Call(call) => {
-            sh(&mut call.name_span);
-            for e in &mut call.args {
-                shift(e, by);
-            }
-        }
-        ExprKind::Lambda(l) => {
-            sh(&mut l.kind_span);
-            for s in &mut l.collection.segments {
-                sh(&mut s.span);
-            }
-            if let Some((_, s)) = &mut l.variable {
-                sh(s);
-            }
-            if let Some(b) = &mut l.body {
-                shift(b, by);
-            }
-        }
-        ExprKind::Path(p) => {
-            for s in &mut p.segments {
-                sh(&mut s.span);
-            }
-        }
-        ExprKind::Literal(_) => {}
-    }
 }
 
 /// Words with a meaning of their own in `$filter`.
@@ -142,10 +84,10 @@ struct Parser<'a> {
 }
 
 impl<'a> Parser<'a> {
-    fn new(src: &'a str) -> Parser<'a> {
+    fn new_from(src: &'a str, start: usize) -> Parser<'a> {
         Parser {
             src,
-            tokens: tokenize(src),
+            tokens: tokenize_from(src, start),
             pos: 0,
             depth: 0,
             vars: Vec::new(),
@@ -1156,11 +1098,16 @@ mod tests {
     }
 
     #[test]
-    fn parse_at_shifts_spans() {
-        let e = parse_at("a eq 1", 10).unwrap();
-        assert_eq!(e.span, 10..16);
-        let err = parse_at("a eq", 10).unwrap_err();
-        assert_eq!(err.span, 14..14);
+    fn parse_in_uses_outer_positions() {
+        let full = "members($filter=a eq 1)";
+        let e = parse_in(full, 16..22).unwrap();
+        assert_eq!(e.span, 16..22);
+        let full = "members($filter=a eq)";
+        let err = parse_in(full, 16..20).unwrap_err();
+        assert_eq!(err.span, 20..20);
+        assert_eq!(err.message, "expected a value after 'eq' at column 21");
+        assert!(parse_in("é", 1..2).is_err());
+        assert!(parse_in("abc", 5..9).is_err());
     }
 
     #[test]

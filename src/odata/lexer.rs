@@ -79,10 +79,15 @@ impl TokenKind {
 /// Splits `src` into tokens. The result always ends with `Eof`; a lexical error appears as an
 /// `Error` token right before it, and nothing after the error is lexed.
 pub fn tokenize(src: &str) -> Vec<Token> {
+    tokenize_from(src, 0)
+}
+
+/// Like [`tokenize`], starting at byte `start` of `src` (spans stay relative to `src`).
+pub fn tokenize_from(src: &str, start: usize) -> Vec<Token> {
     let mut lx = Lexer {
         src,
         bytes: src.as_bytes(),
-        pos: 0,
+        pos: start.min(src.len()),
         out: Vec::new(),
     };
     lx.run();
