@@ -47,8 +47,8 @@ pub enum TokenKind {
     /// Operator-like punctuation that OData does not use (`==`, `!=`, `&&`, `<`, `-`, ...).
     /// Kept so the parser can say "did you mean 'eq'?" in context.
     Symbol(String),
-    /// A lexical error; always the last token before `Eof`.
-    Error(ParseError),
+    /// A lexical error; always the last token before `Eof` (boxed to keep tokens small).
+    Error(Box<ParseError>),
     /// End of input.
     Eof,
 }
@@ -128,7 +128,7 @@ impl<'a> Lexer<'a> {
     fn fail(&mut self, err: ParseError) {
         let at = err.span.start;
         self.out.push(Token {
-            kind: TokenKind::Error(err),
+            kind: TokenKind::Error(Box::new(err)),
             span: at..self.pos.max(at),
         });
     }
