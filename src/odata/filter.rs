@@ -786,6 +786,20 @@ impl<'a> Parser<'a> {
                     ))
                 }));
             };
+            if let Some(count) = segments.last().filter(|s| s.is_count()) {
+                let count_span = count.span.clone();
+                return Err(self.cold(|p| {
+                    ParseError::new(
+                        tok.span.clone(),
+                        format!(
+                            "nothing can follow $count (column {})",
+                            p.col(count_span.start)
+                        ),
+                    )
+                    .expecting(["an operator after $count"])
+                    .with_hint("$count is the last segment: assignedLicenses/$count eq 0")
+                }));
+            }
             let is_lambda = name.eq_ignore_ascii_case("any") || name.eq_ignore_ascii_case("all");
             if is_lambda && matches!(self.peek_at(1).kind, TokenKind::LParen) {
                 let collection = PropertyPath {
