@@ -1,1 +1,3 @@
 //! OData query toolkit: $filter and friends, linting, completion and URL building.
+
+pub mod capabilities;
