@@ -274,7 +274,10 @@ impl Property {
                 .collect::<Vec<_>>()
                 .join(", ")
         };
-        match (self.filter_default.is_empty(), self.filter_advanced.is_empty()) {
+        match (
+            self.filter_default.is_empty(),
+            self.filter_advanced.is_empty(),
+        ) {
             (true, true) => "no $filter support".to_string(),
             (false, true) => format!("{} (default)", list(&self.filter_default)),
             (true, false) => format!("{} (advanced only)", list(&self.filter_advanced)),
@@ -865,7 +868,8 @@ mod tests {
 
     #[test]
     fn broken_tables_are_rejected_with_a_message() {
-        let bad = "[entity.x]\nodata_type='x'\nproperties=[{name='a', type='String', filter='eq frob'}]";
+        let bad =
+            "[entity.x]\nodata_type='x'\nproperties=[{name='a', type='String', filter='eq frob'}]";
         let e = Capabilities::parse(bad).unwrap_err().to_string();
         assert!(e.contains("frob"), "{e}");
         let bad = "[entity.x]\nodata_type='x'\nproperties=[{name='a', type='nope'}]";

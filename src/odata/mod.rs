@@ -18,6 +18,9 @@ pub mod options;
 pub mod search;
 
 pub mod capabilities;
+pub mod complete;
+pub mod lint;
+pub mod url;
 
 pub use ast::{Expr, ExprKind, Span};
 pub use error::ParseError;
