@@ -47,8 +47,8 @@ pub enum TokenKind {
     /// Operator-like punctuation that OData does not use (`==`, `!=`, `&&`, `<`, `-`, ...).
     /// Kept so the parser can say "did you mean 'eq'?" in context.
     Symbol(String),
-    /// A lexical error; always the last token before `Eof`.
-    Error(ParseError),
+    /// A lexical error; always the last token before `Eof` (boxed to keep tokens small).
+    Error(Box<ParseError>),
     /// End of input.
     Eof,
 }
@@ -79,10 +79,15 @@ impl TokenKind {
 /// Splits `src` into tokens. The result always ends with `Eof`; a lexical error appears as an
 /// `Error` token right before it, and nothing after the error is lexed.
 pub fn tokenize(src: &str) -> Vec<Token> {
+    tokenize_from(src, 0)
+}
+
+/// Like [`tokenize`], starting at byte `start` of `src` (spans stay relative to `src`).
+pub fn tokenize_from(src: &str, start: usize) -> Vec<Token> {
     let mut lx = Lexer {
         src,
         bytes: src.as_bytes(),
-        pos: 0,
+        pos: start.min(src.len()),
         out: Vec::new(),
     };
     lx.run();
@@ -123,7 +128,7 @@ impl<'a> Lexer<'a> {
     fn fail(&mut self, err: ParseError) {
         let at = err.span.start;
         self.out.push(Token {
-            kind: TokenKind::Error(err),
+            kind: TokenKind::Error(Box::new(err)),
             span: at..self.pos.max(at),
         });
     }
@@ -248,6 +253,24 @@ impl<'a> Lexer<'a> {
     fn string(&mut self, start: usize) -> bool {
         match self.scan_single_quoted(start) {
             Some(value) => {
+                // A name glued to the closing quote is almost always a quote inside the text
+                // that was not doubled: 'O'Neil'.
+                if self.peek_char().is_some_and(is_ident_continue) {
+                    let end = self.pos;
+                    let glued = self.pos;
+                    let e = ParseError::new(
+                        glued..glued,
+                        format!(
+                            "expected a space after the string {} at column {}",
+                            &self.src[start..end],
+                            column(self.src, glued)
+                        ),
+                    )
+                    .expecting(["a space", "')'", "','"])
+                    .with_hint("to put a quote inside a string, write it twice: 'O''Neil'");
+                    self.fail(e);
+                    return false;
+                }
                 self.push(TokenKind::String(value), start);
                 true
             }
