@@ -347,3 +347,42 @@ fn binary_json_output() {
     assert!(url.ends_with("&$count=true"), "{url}");
     assert_eq!(v["headers"]["ConsistencyLevel"], "eventual");
 }
+
+#[test]
+fn binary_checks_pasted_urls_and_extra_options() {
+    let (code, out, err) = graphtui(&[
+        "filter",
+        "check",
+        "https://graph.microsoft.com/v1.0/users?$filter=startsWith(displayName,'a')&$orderby=displayName&$expand=manager",
+        "--output",
+        "json",
+    ]);
+    assert_eq!(code, 1, "{out}{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["entity"], "user");
+    assert_eq!(v["advanced_query"], true);
+    let d = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["option"] == "$expand")
+        .expect("expand diagnostic");
+    assert!(d["message"].as_str().unwrap().contains("advanced"));
+
+    let (code, out, _) = graphtui(&[
+        "filter",
+        "check",
+        "accountEnabled eq true",
+        "--orderby",
+        "createdDateTime desc",
+        "--select",
+        "id,displayName",
+    ]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("$orderby on createdDateTime"), "{out}");
+    assert!(out.contains("&$select=id,displayName"), "{out}");
+
+    let (code, _, err) = graphtui(&["filter", "check", "https://evil.example.com/v1.0/users"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("not a Microsoft Graph host"), "{err}");
+}

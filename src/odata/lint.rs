@@ -1293,7 +1293,7 @@ fn lint_search(entity: &Entity, src: &str, report: &mut LintReport) {
             Some(SearchKind::Prefix) => report.push(
                 QueryPart::Search,
                 pspan,
-                Severity::Info,
+                Severity::Warning,
                 format!(
                     "$search on {} is not tokenised: it matches values that start with the text",
                     prop.name
