@@ -892,4 +892,13 @@ mod tests {
             );
         }
     }
+
+    proptest::proptest! {
+        #[test]
+        fn completion_never_panics(src in "\\PC{0,50}", cursor in 0usize..60) {
+            let c = complete_filter(users(), &src, cursor);
+            proptest::prop_assert!(c.range.start <= c.range.end && c.range.end <= src.len());
+            proptest::prop_assert!(src.is_char_boundary(c.range.start) && src.is_char_boundary(c.range.end));
+        }
+    }
 }

@@ -1842,4 +1842,35 @@ mod tests {
         let r = lint_request("/sites", None, &f);
         assert_eq!(r.diagnostics[0].severity, Severity::Info);
     }
+
+    proptest::proptest! {
+        #[test]
+        fn lint_never_panics(
+            src in "[a-zA-Z/$:()', 0-9.\\-eqnotandrysWithl]{0,60}",
+            entity in proptest::sample::select(vec!["users", "groups", "devices", "directoryObjects", "applications", "servicePrincipals"]),
+        ) {
+            let e = capabilities().entity(entity).unwrap();
+            let r = lint_filter(e, &src);
+            for d in &r.diagnostics {
+                proptest::prop_assert!(d.span.start <= d.span.end && d.span.end <= src.len());
+            }
+        }
+
+        #[test]
+        fn lint_query_never_panics(
+            search in "\\PC{0,30}",
+            orderby in "\\PC{0,30}",
+            expand in "\\PC{0,30}",
+            top in proptest::option::of(proptest::num::i64::ANY),
+        ) {
+            let opts = QueryOptions {
+                search: Some(search),
+                orderby: Some(orderby),
+                expand: Some(expand),
+                top,
+                ..Default::default()
+            };
+            let _ = lint_request("/groups/x/members", None, &opts);
+        }
+    }
 }
