@@ -182,6 +182,7 @@ const BAD: &[(&str, &str, usize, &str)] = &[
         "signInActivity cannot be combined",
     ),
     ("groups", "groupTypes eq 'Unified'", 0, "collection"),
+    ("users", "userType has 'Guest'", 9, "has operator"),
     ("groups", "mailEnabled eq 1", 15, "Boolean"),
     (
         "groups",

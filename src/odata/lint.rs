@@ -257,15 +257,16 @@ struct FilterLinter<'a> {
     used: Vec<&'a str>,
 }
 
-fn op_for(op: CompareOp) -> FilterOp {
-    match op {
+fn op_for(op: CompareOp) -> Option<FilterOp> {
+    Some(match op {
         CompareOp::Eq => FilterOp::Eq,
         CompareOp::Ne => FilterOp::Ne,
         CompareOp::Gt => FilterOp::Gt,
         CompareOp::Ge => FilterOp::Ge,
         CompareOp::Lt => FilterOp::Lt,
         CompareOp::Le => FilterOp::Le,
-    }
+        CompareOp::Has => return None,
+    })
 }
 
 fn lambda_template(prop: &Property, complex: Option<&ComplexType>) -> String {
@@ -897,7 +898,16 @@ impl<'a> FilterLinter<'a> {
             }
             return;
         }
-        let fop = if is_null { FilterOp::Null } else { op_for(op) };
+        let Some(cmp) = op_for(op) else {
+            self.diag(
+                op_span,
+                Severity::Error,
+                format!("the {op} operator is not supported on directory objects"),
+                Some(format!("compare with eq: {} eq 'value'", r.text)),
+            );
+            return;
+        };
+        let fop = if is_null { FilterOp::Null } else { cmp };
         let negated_ne = negated || op == CompareOp::Ne;
         let ok = self.check_op(
             &r,
