@@ -1439,15 +1439,6 @@ fn lint_expand(src: &str, report: &mut LintReport) {
             return;
         }
     };
-    if items.len() > 1 {
-        report.push(
-            QueryPart::Expand,
-            0..src.len(),
-            Severity::Warning,
-            "Graph expands one relationship per request on directory objects",
-            None,
-        );
-    }
     for item in items {
         let name = item.path.to_text();
         let nspan = item.path.span();
