@@ -78,9 +78,95 @@ impl QueryPart {
     }
 }
 
+/// What kind of finding a diagnostic is: a stable, machine-readable name (kebab-case in JSON).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Code {
+    /// The option does not parse.
+    Syntax,
+    /// A property the entity (or complex type) does not have.
+    UnknownProperty,
+    /// A relationship (manager, memberOf...) used as if it were a property.
+    Relationship,
+    /// The property name differs from Graph's spelling only in case.
+    PropertyCase,
+    /// A property or literal on its own where a condition is needed.
+    NotACondition,
+    /// A collection compared directly instead of through any().
+    CollectionNeedsAny,
+    /// any()/all() on a property that is not a collection.
+    NotACollection,
+    /// The property cannot be filtered at all.
+    NotFilterable,
+    /// The operator or function is not supported on that property (in any mode).
+    UnsupportedOperator,
+    /// An expression shape Graph does not accept (property on the right, nested lambda...).
+    UnsupportedExpression,
+    /// A function Graph does not support on directory objects (contains, tolower...).
+    UnsupportedFunction,
+    /// Wrong number or kind of function arguments.
+    BadArguments,
+    /// The literal's type does not match the property's.
+    TypeMismatch,
+    /// A `/$count` comparison Graph does not accept or document.
+    CountComparison,
+    /// A value that is not one of the property's known values.
+    UnknownValue,
+    /// A string value with leading/trailing spaces.
+    Whitespace,
+    /// A date where a DateTimeOffset is expected.
+    DateWithoutTime,
+    /// `startsWith(x, '')` and the like.
+    MatchesEverything,
+    /// `all()` on directory objects.
+    AllLambda,
+    /// `any()` with no condition.
+    EmptyLambda,
+    /// signInActivity mixed with other properties.
+    SignInActivityCombined,
+    /// A `$search` clause without `property:`.
+    SearchSyntax,
+    /// A `$search` clause with no text.
+    SearchEmptyClause,
+    /// `$search` on a property that is matched by prefix, not tokenised.
+    SearchNotTokenized,
+    /// `$search` on a property not documented as searchable.
+    SearchUndocumented,
+    /// `$search` on a property that cannot be searched.
+    NotSearchable,
+    /// `$orderby` on a property that cannot be sorted.
+    NotSortable,
+    /// `$select` of an unknown property.
+    UnknownSelect,
+    /// `$expand` of an unknown relationship.
+    UnknownExpand,
+    /// A nested `$expand` option Graph does not support.
+    UnsupportedExpandOption,
+    /// `$expand` in a request that needs advanced-query mode.
+    ExpandWithAdvanced,
+    /// `$top` out of range.
+    TopRange,
+    /// List options on a single-object path.
+    SingleObject,
+    /// No capability data for the path.
+    NoCapabilityData,
+}
+
+impl Code {
+    /// The kebab-case name used in JSON.
+    pub fn as_str(self) -> String {
+        serde_json::to_value(self)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default()
+    }
+}
+
 /// One finding.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Diagnostic {
+    /// What kind of finding it is.
+    pub code: Code,
     /// The option the span points into.
     pub part: QueryPart,
     /// Byte range in that option's text (for `$select`, the comma-joined list).
@@ -123,6 +209,7 @@ impl LintReport {
 
     fn push(
         &mut self,
+        code: Code,
         part: QueryPart,
         span: Span,
         severity: Severity,
@@ -130,6 +217,7 @@ impl LintReport {
         hint: Option<String>,
     ) {
         self.diagnostics.push(Diagnostic {
+            code,
             part,
             span,
             severity,
@@ -257,15 +345,16 @@ struct FilterLinter<'a> {
     used: Vec<&'a str>,
 }
 
-fn op_for(op: CompareOp) -> FilterOp {
-    match op {
+fn op_for(op: CompareOp) -> Option<FilterOp> {
+    Some(match op {
         CompareOp::Eq => FilterOp::Eq,
         CompareOp::Ne => FilterOp::Ne,
         CompareOp::Gt => FilterOp::Gt,
         CompareOp::Ge => FilterOp::Ge,
         CompareOp::Lt => FilterOp::Lt,
         CompareOp::Le => FilterOp::Le,
-    }
+        CompareOp::Has => return None,
+    })
 }
 
 fn lambda_template(prop: &Property, complex: Option<&ComplexType>) -> String {
@@ -304,16 +393,32 @@ impl<'a> FilterLinter<'a> {
         }
     }
 
-    fn diag(&mut self, span: Span, sev: Severity, msg: impl Into<String>, hint: Option<String>) {
-        self.report.push(QueryPart::Filter, span, sev, msg, hint);
+    fn diag(
+        &mut self,
+        code: Code,
+        span: Span,
+        sev: Severity,
+        msg: impl Into<String>,
+        hint: Option<String>,
+    ) {
+        self.report
+            .push(code, QueryPart::Filter, span, sev, msg, hint);
     }
 
     /// Error, or warning when the row is not verified.
-    fn reject(&mut self, prop: &Property, span: Span, msg: String, hint: Option<String>) {
+    fn reject(
+        &mut self,
+        code: Code,
+        prop: &Property,
+        span: Span,
+        msg: String,
+        hint: Option<String>,
+    ) {
         if prop.verified {
-            self.diag(span, Severity::Error, msg, hint);
+            self.diag(code, span, Severity::Error, msg, hint);
         } else {
             self.diag(
+                code,
                 span,
                 Severity::Warning,
                 format!("{msg} (capability not verified against the docs)"),
@@ -355,6 +460,7 @@ impl<'a> FilterLinter<'a> {
                     .filter(|r| r.ty.base == BaseType::Boolean && !r.ty.collection)
                     .map(|r| format!("write {} eq true", r.text));
                 self.diag(
+                    Code::NotACondition,
                     e.span.clone(),
                     Severity::Error,
                     format!("'{p}' is not a condition"),
@@ -363,6 +469,7 @@ impl<'a> FilterLinter<'a> {
             }
             ExprKind::Literal(l) => {
                 self.diag(
+                    Code::NotACondition,
                     e.span.clone(),
                     Severity::Error,
                     format!("the literal {} is not a condition", l.text),
@@ -396,6 +503,7 @@ impl<'a> FilterLinter<'a> {
             let Some(c) = complex else {
                 if report {
                     self.diag(
+                        Code::UnknownProperty,
                         rest[0].span.clone(),
                         Severity::Error,
                         format!(
@@ -440,6 +548,7 @@ impl<'a> FilterLinter<'a> {
                     .find(|r| r.eq_ignore_ascii_case(&first.name))
                 {
                     self.diag(
+                        Code::Relationship,
                         first.span.clone(),
                         Severity::Error,
                         format!("'{rel}' is a relationship; $filter cannot look into it"),
@@ -463,6 +572,7 @@ impl<'a> FilterLinter<'a> {
         self.used.push(prop.name.as_str());
         if report && prop.name != first.name {
             self.diag(
+                Code::PropertyCase,
                 first.span.clone(),
                 Severity::Info,
                 format!(
@@ -486,6 +596,7 @@ impl<'a> FilterLinter<'a> {
             if !prop.ty.collection {
                 if report {
                     self.diag(
+                        Code::CountComparison,
                         rest[0].span.clone(),
                         Severity::Error,
                         format!("'{}' is not a collection, so it has no $count", prop.name),
@@ -509,6 +620,7 @@ impl<'a> FilterLinter<'a> {
         if prop.ty.collection {
             if report {
                 self.diag(
+                    Code::CollectionNeedsAny,
                     p.span(),
                     Severity::Error,
                     format!("'{}' is a collection; reach into it with any()", prop.name),
@@ -520,6 +632,7 @@ impl<'a> FilterLinter<'a> {
         let Some(c) = complex else {
             if report {
                 self.diag(
+                    Code::UnknownProperty,
                     rest[0].span.clone(),
                     Severity::Error,
                     format!("'{}' is a {}, which has no properties", prop.name, prop.ty),
@@ -558,6 +671,7 @@ impl<'a> FilterLinter<'a> {
             )),
         };
         self.diag(
+            Code::UnknownProperty,
             span,
             Severity::Error,
             format!("unknown property '{name}' on {owner}"),
@@ -580,12 +694,13 @@ impl<'a> FilterLinter<'a> {
             let hint = caps.note.clone().or_else(|| {
                 Some("Graph answers 'Unsupported or invalid query filter clause'".into())
             });
-            self.reject(caps, span, msg, hint);
+            self.reject(Code::NotFilterable, caps, span, msg, hint);
             return false;
         }
         if r.ty.collection && !r.count && !matches!(op, FilterOp::Null) {
             let complex = capabilities().complex_of(r.prop);
             self.diag(
+                Code::CollectionNeedsAny,
                 prop_span,
                 Severity::Error,
                 format!(
@@ -637,7 +752,7 @@ impl<'a> FilterLinter<'a> {
                         r.text
                     )
                 };
-                self.reject(caps, span.clone(), msg, hint);
+                self.reject(Code::UnsupportedOperator, caps, span.clone(), msg, hint);
                 ok = false;
             }
         }
@@ -649,6 +764,7 @@ impl<'a> FilterLinter<'a> {
                 Some(_) => {}
                 None if ok => {
                     self.reject(
+                        Code::UnsupportedOperator,
                         caps,
                         span,
                         format!("'{}' cannot be negated with not", r.text),
@@ -667,6 +783,7 @@ impl<'a> FilterLinter<'a> {
         let Some(lit) = e.as_literal() else {
             if e.as_path().is_some() {
                 self.diag(
+                    Code::UnsupportedExpression,
                     e.span.clone(),
                     Severity::Error,
                     "Graph compares a property with a literal value, not with another property",
@@ -674,6 +791,7 @@ impl<'a> FilterLinter<'a> {
                 );
             } else {
                 self.diag(
+                    Code::UnsupportedExpression,
                     e.span.clone(),
                     Severity::Error,
                     "expected a literal value here",
@@ -716,6 +834,7 @@ impl<'a> FilterLinter<'a> {
                         &r.caps().values
                     };
                     self.diag(
+                        Code::UnknownValue,
                         span.clone(),
                         Severity::Warning,
                         format!("'{s}' is not a known value of {name}"),
@@ -723,7 +842,7 @@ impl<'a> FilterLinter<'a> {
                     );
                 }
                 if s.trim() != s && !s.trim().is_empty() {
-                    self.diag(
+                    self.diag(Code::Whitespace,
                         span.clone(),
                         Severity::Warning,
                         format!("the value {} has leading or trailing spaces; Graph compares them exactly", lit.text),
@@ -766,6 +885,7 @@ impl<'a> FilterLinter<'a> {
             (LiteralValue::DateTimeOffset(_), BaseType::DateTimeOffset) => None,
             (LiteralValue::Date(_), BaseType::DateTimeOffset) => {
                 self.diag(
+                    Code::DateWithoutTime,
                     span.clone(),
                     Severity::Warning,
                     format!(
@@ -799,7 +919,7 @@ impl<'a> FilterLinter<'a> {
             _ => None,
         };
         if let Some((msg, hint)) = problem {
-            self.diag(span, Severity::Error, msg, hint);
+            self.diag(Code::TypeMismatch, span, Severity::Error, msg, hint);
         }
     }
 
@@ -817,6 +937,7 @@ impl<'a> FilterLinter<'a> {
             (ExprKind::Path(_), _) => (left, right),
             (ExprKind::Literal(_), ExprKind::Path(p)) => {
                 self.diag(
+                    Code::UnsupportedExpression,
                     whole.span.clone(),
                     Severity::Error,
                     "Graph needs the property on the left of a comparison",
@@ -832,6 +953,7 @@ impl<'a> FilterLinter<'a> {
             (ExprKind::Call(c), _) => {
                 self.check_call(left, c, false);
                 self.diag(
+                    Code::UnsupportedExpression,
                     whole.span.clone(),
                     Severity::Error,
                     format!(
@@ -847,6 +969,7 @@ impl<'a> FilterLinter<'a> {
             }
             _ => {
                 self.diag(
+                    Code::UnsupportedExpression,
                     left.span.clone(),
                     Severity::Error,
                     "expected a property name on the left of the comparison",
@@ -871,6 +994,7 @@ impl<'a> FilterLinter<'a> {
             let caps = r.prop;
             if caps.filter_mode(FilterOp::Count).is_none() {
                 self.reject(
+                    Code::CountComparison,
                     caps,
                     p.span(),
                     format!("'{}' does not support /$count in $filter", caps.name),
@@ -881,6 +1005,7 @@ impl<'a> FilterLinter<'a> {
                 Some(LiteralValue::Int(n)) => {
                     if !matches!(op, CompareOp::Eq | CompareOp::Ne) || !(0..=1).contains(n) {
                         self.diag(
+                            Code::CountComparison,
                             whole.span.clone(),
                             Severity::Warning,
                             "Graph documents only /$count eq 0, ne 0, eq 1 and ne 1",
@@ -889,6 +1014,7 @@ impl<'a> FilterLinter<'a> {
                     }
                 }
                 _ => self.diag(
+                    Code::CountComparison,
                     value_expr.span.clone(),
                     Severity::Error,
                     "/$count is compared with a whole number",
@@ -897,7 +1023,17 @@ impl<'a> FilterLinter<'a> {
             }
             return;
         }
-        let fop = if is_null { FilterOp::Null } else { op_for(op) };
+        let Some(cmp) = op_for(op) else {
+            self.diag(
+                Code::UnsupportedOperator,
+                op_span,
+                Severity::Error,
+                format!("the {op} operator is not supported on directory objects"),
+                Some(format!("compare with eq: {} eq 'value'", r.text)),
+            );
+            return;
+        };
+        let fop = if is_null { FilterOp::Null } else { cmp };
         let negated_ne = negated || op == CompareOp::Ne;
         let ok = self.check_op(
             &r,
@@ -918,6 +1054,7 @@ impl<'a> FilterLinter<'a> {
         let _ = negated_ne;
         if !matches!(op, CompareOp::Eq | CompareOp::Ne) && is_null {
             self.diag(
+                Code::TypeMismatch,
                 value_expr.span.clone(),
                 Severity::Error,
                 format!("null can only be compared with eq or ne, not {op}"),
@@ -930,6 +1067,7 @@ impl<'a> FilterLinter<'a> {
     fn check_in(&mut self, left: &Expr, in_span: Span, list: &[Expr], negated: bool) {
         let Some(p) = left.as_path() else {
             self.diag(
+                Code::UnsupportedExpression,
                 left.span.clone(),
                 Severity::Error,
                 "expected a property name before in",
@@ -952,7 +1090,7 @@ impl<'a> FilterLinter<'a> {
             Some(Function::StartsWith) => FilterOp::StartsWith,
             Some(Function::EndsWith) => FilterOp::EndsWith,
             Some(Function::Contains) => {
-                self.diag(
+                self.diag(Code::UnsupportedFunction,
                     call.name_span.clone(),
                     Severity::Error,
                     "contains() is not supported on directory objects",
@@ -988,12 +1126,19 @@ impl<'a> FilterLinter<'a> {
                         )
                     }
                 };
-                self.diag(call.name_span.clone(), Severity::Error, msg, hint);
+                self.diag(
+                    Code::UnsupportedFunction,
+                    call.name_span.clone(),
+                    Severity::Error,
+                    msg,
+                    hint,
+                );
                 return;
             }
         };
         if call.args.len() != 2 {
             self.diag(
+                Code::BadArguments,
                 e.span.clone(),
                 Severity::Error,
                 format!(
@@ -1006,6 +1151,7 @@ impl<'a> FilterLinter<'a> {
         }
         let Some(p) = call.args[0].as_path() else {
             self.diag(
+                Code::BadArguments,
                 call.args[0].span.clone(),
                 Severity::Error,
                 format!("the first argument of {}() must be a property", call.name),
@@ -1020,6 +1166,7 @@ impl<'a> FilterLinter<'a> {
             let complex = capabilities().complex_of(r.prop);
             let _ = complex;
             self.diag(
+                Code::CollectionNeedsAny,
                 call.args[0].span.clone(),
                 Severity::Error,
                 format!(
@@ -1037,6 +1184,7 @@ impl<'a> FilterLinter<'a> {
         }
         if r.ty.base != BaseType::String {
             self.diag(
+                Code::TypeMismatch,
                 call.args[0].span.clone(),
                 Severity::Error,
                 format!(
@@ -1057,6 +1205,7 @@ impl<'a> FilterLinter<'a> {
                 .any(|n| n.eq_ignore_ascii_case(&r.prop.name))
             {
                 self.diag(
+                    Code::UnsupportedOperator,
                     call.name_span.clone(),
                     Severity::Error,
                     format!("endsWith is not supported on '{}'", r.text),
@@ -1073,6 +1222,7 @@ impl<'a> FilterLinter<'a> {
             Some(LiteralValue::String(s)) => {
                 if s.is_empty() {
                     self.diag(
+                        Code::MatchesEverything,
                         call.args[1].span.clone(),
                         Severity::Warning,
                         format!("{}({}, '') matches every value", call.name, r.text),
@@ -1081,6 +1231,7 @@ impl<'a> FilterLinter<'a> {
                 }
             }
             _ => self.diag(
+                Code::BadArguments,
                 call.args[1].span.clone(),
                 Severity::Error,
                 format!(
@@ -1099,6 +1250,7 @@ impl<'a> FilterLinter<'a> {
         };
         let prop = if p.from_variable {
             self.diag(
+                Code::UnsupportedExpression,
                 p.span(),
                 Severity::Error,
                 "nested lambdas are not supported by Graph",
@@ -1125,6 +1277,7 @@ impl<'a> FilterLinter<'a> {
         self.used.push(prop.name.as_str());
         if !prop.ty.collection {
             self.diag(
+                Code::NotACollection,
                 p.span(),
                 Severity::Error,
                 format!(
@@ -1137,6 +1290,7 @@ impl<'a> FilterLinter<'a> {
         }
         if !prop.filterable() {
             self.reject(
+                Code::NotFilterable,
                 prop,
                 p.span(),
                 format!("'{}' cannot be used in $filter", prop.name),
@@ -1146,6 +1300,7 @@ impl<'a> FilterLinter<'a> {
         }
         if l.kind == LambdaKind::All {
             self.diag(
+                Code::AllLambda,
                 l.kind_span.clone(),
                 Severity::Warning,
                 "Graph documents only any() for directory objects; all() is likely rejected",
@@ -1156,6 +1311,7 @@ impl<'a> FilterLinter<'a> {
             match prop.filter_mode(FilterOp::Not) {
                 Some(_) => {}
                 None => self.reject(
+                    Code::UnsupportedOperator,
                     prop,
                     e.span.clone(),
                     format!("'{}' cannot be negated with not", prop.name),
@@ -1165,6 +1321,7 @@ impl<'a> FilterLinter<'a> {
         }
         let Some((var, _)) = &l.variable else {
             self.diag(
+                Code::EmptyLambda,
                 e.span.clone(),
                 Severity::Warning,
                 format!(
@@ -1200,6 +1357,7 @@ pub fn lint_filter_expr(entity: &Entity, expr: &Expr) -> LintReport {
     used.dedup();
     if used.contains(&"signInActivity") && used.len() > 1 {
         l.report.push(
+            Code::SignInActivityCombined,
             QueryPart::Filter,
             expr.span.clone(),
             Severity::Error,
@@ -1235,6 +1393,7 @@ fn parse_error_diag(part: QueryPart, e: &super::error::ParseError) -> Diagnostic
         )
     };
     Diagnostic {
+        code: Code::Syntax,
         part,
         span: e.span.clone(),
         severity: Severity::Error,
@@ -1259,6 +1418,7 @@ fn lint_search(entity: &Entity, src: &str, report: &mut LintReport) {
     for clause in expr.clauses() {
         let (Some(prop_name), Some(pspan)) = (&clause.property, &clause.property_span) else {
             report.push(
+                Code::SearchSyntax,
                 QueryPart::Search,
                 clause.value_span.clone(),
                 Severity::Error,
@@ -1271,6 +1431,7 @@ fn lint_search(entity: &Entity, src: &str, report: &mut LintReport) {
         let Some(prop) = entity.property(prop_name.trim()) else {
             let sugg = entity.suggest(prop_name.trim());
             report.push(
+                Code::UnknownProperty,
                 QueryPart::Search,
                 pspan,
                 Severity::Error,
@@ -1281,6 +1442,7 @@ fn lint_search(entity: &Entity, src: &str, report: &mut LintReport) {
         };
         if clause.value.trim().is_empty() {
             report.push(
+                Code::SearchEmptyClause,
                 QueryPart::Search,
                 clause.value_span.clone(),
                 Severity::Warning,
@@ -1290,17 +1452,17 @@ fn lint_search(entity: &Entity, src: &str, report: &mut LintReport) {
         }
         match prop.search {
             Some(SearchKind::Tokenized) => {}
-            Some(SearchKind::Prefix) => report.push(
+            Some(SearchKind::Prefix) => report.push(Code::SearchNotTokenized,
                 QueryPart::Search,
                 pspan,
-                Severity::Info,
+                Severity::Warning,
                 format!(
                     "$search on {} is not tokenised: it matches values that start with the text",
                     prop.name
                 ),
                 Some("only displayName and description are split into words".into()),
             ),
-            None if prop.ty.base == BaseType::String && !prop.ty.collection => report.push(
+            None if prop.ty.base == BaseType::String && !prop.ty.collection => report.push(Code::SearchUndocumented,
                 QueryPart::Search,
                 pspan,
                 Severity::Warning,
@@ -1310,7 +1472,7 @@ fn lint_search(entity: &Entity, src: &str, report: &mut LintReport) {
                 ),
                 Some("displayName and description are the tokenised $search properties".into()),
             ),
-            None => report.push(
+            None => report.push(Code::NotSearchable,
                 QueryPart::Search,
                 pspan,
                 Severity::Error,
@@ -1336,6 +1498,7 @@ fn lint_orderby(entity: &Entity, src: &str, has_filter: bool, report: &mut LintR
         let nspan = item.path.span();
         if item.path.segments.len() > 1 {
             report.push(
+                Code::NotSortable,
                 QueryPart::Orderby,
                 nspan,
                 Severity::Error,
@@ -1347,6 +1510,7 @@ fn lint_orderby(entity: &Entity, src: &str, has_filter: bool, report: &mut LintR
         let Some(prop) = entity.property(&name) else {
             let sugg = entity.suggest(&name);
             report.push(
+                Code::UnknownProperty,
                 QueryPart::Orderby,
                 nspan,
                 Severity::Error,
@@ -1371,9 +1535,17 @@ fn lint_orderby(entity: &Entity, src: &str, has_filter: bool, report: &mut LintR
                 let msg = format!("{} cannot be used in $orderby", prop.name);
                 let hint = Some(format!("sortable: {}", sortable.join(", ")));
                 if prop.verified {
-                    report.push(QueryPart::Orderby, nspan, Severity::Error, msg, hint);
+                    report.push(
+                        Code::NotSortable,
+                        QueryPart::Orderby,
+                        nspan,
+                        Severity::Error,
+                        msg,
+                        hint,
+                    );
                 } else {
                     report.push(
+                        Code::NotSortable,
                         QueryPart::Orderby,
                         nspan,
                         Severity::Warning,
@@ -1406,6 +1578,7 @@ fn lint_select(entity: &Entity, select: &[String], report: &mut LintReport) {
         {
             let sugg = entity.suggest(n);
             report.push(
+                Code::UnknownSelect,
                 QueryPart::Select,
                 span,
                 Severity::Warning,
@@ -1429,15 +1602,6 @@ fn lint_expand(src: &str, report: &mut LintReport) {
             return;
         }
     };
-    if items.len() > 1 {
-        report.push(
-            QueryPart::Expand,
-            0..src.len(),
-            Severity::Warning,
-            "Graph expands one relationship per request on directory objects",
-            None,
-        );
-    }
     for item in items {
         let name = item.path.to_text();
         let nspan = item.path.span();
@@ -1447,6 +1611,7 @@ fn lint_expand(src: &str, report: &mut LintReport) {
         if !EXPANDABLE.iter().any(|e| e.eq_ignore_ascii_case(&name)) {
             let sugg = did_you_mean(&name, EXPANDABLE.iter().copied());
             report.push(
+                Code::UnknownExpand,
                 QueryPart::Expand,
                 nspan.clone(),
                 Severity::Warning,
@@ -1457,6 +1622,7 @@ fn lint_expand(src: &str, report: &mut LintReport) {
         let o = &item.options;
         if name.eq_ignore_ascii_case("manager") && o.select.is_some() && o.levels.is_none() {
             report.push(
+                Code::UnsupportedExpandOption,
                 QueryPart::Expand,
                 item.span.clone(),
                 Severity::Error,
@@ -1468,6 +1634,7 @@ fn lint_expand(src: &str, report: &mut LintReport) {
             && !name.eq_ignore_ascii_case("manager")
         {
             report.push(
+                Code::UnsupportedExpandOption,
                 QueryPart::Expand,
                 span.clone(),
                 Severity::Error,
@@ -1486,6 +1653,7 @@ fn lint_expand(src: &str, report: &mut LintReport) {
         .filter_map(|(s, n)| s.map(|s| (n, s.clone())))
         {
             report.push(
+                Code::UnsupportedExpandOption,
                 QueryPart::Expand,
                 span,
                 Severity::Error,
@@ -1529,7 +1697,7 @@ pub fn lint_query(entity: &Entity, opts: &QueryOptions) -> LintReport {
                 .is_some_and(|f| f.to_ascii_lowercase().contains("signinactivity"));
         let len = top.to_string().len();
         if !(1..=999).contains(&top) {
-            report.push(
+            report.push(Code::TopRange,
                 QueryPart::Top,
                 0..len,
                 Severity::Error,
@@ -1538,6 +1706,7 @@ pub fn lint_query(entity: &Entity, opts: &QueryOptions) -> LintReport {
             );
         } else if uses_sign_in && top > 500 {
             report.push(
+                Code::TopRange,
                 QueryPart::Top,
                 0..len,
                 Severity::Error,
@@ -1553,6 +1722,7 @@ pub fn lint_query(entity: &Entity, opts: &QueryOptions) -> LintReport {
         && report.advanced_query
     {
         report.push(
+            Code::ExpandWithAdvanced,
             QueryPart::Expand,
             0..e.len(),
             Severity::Error,
@@ -1583,6 +1753,7 @@ pub fn lint_request(path: &str, entity: Option<&str>, opts: &QueryOptions) -> Li
         let mut r = LintReport::default();
         if !opts.is_empty() {
             r.push(
+                Code::NoCapabilityData,
                 QueryPart::Path,
                 0..path.len(),
                 Severity::Info,
@@ -1612,6 +1783,7 @@ pub fn lint_request(path: &str, entity: Option<&str>, opts: &QueryOptions) -> Li
         }
         if t.single && (opts.filter.is_some() || opts.search.is_some() || opts.top.is_some()) {
             report.push(
+                Code::SingleObject,
                 QueryPart::Path,
                 0..path.len(),
                 Severity::Warning,
@@ -1692,6 +1864,8 @@ mod tests {
     fn unknown_property_suggests() {
         let r = lint_filter(users(), "dispalyName eq 'x'");
         let d = &r.diagnostics[0];
+        assert_eq!(d.code, Code::UnknownProperty);
+        assert_eq!(d.code.as_str(), "unknown-property");
         assert_eq!(d.span, 0..11);
         assert!(d.message.contains("unknown property 'dispalyName'"));
         assert_eq!(d.hint.as_deref(), Some("did you mean 'displayName'?"));
@@ -1841,5 +2015,36 @@ mod tests {
         assert!(r.advanced_query && !r.has_errors(), "{r:?}");
         let r = lint_request("/sites", None, &f);
         assert_eq!(r.diagnostics[0].severity, Severity::Info);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn lint_never_panics(
+            src in "[a-zA-Z/$:()', 0-9.\\-eqnotandrysWithl]{0,60}",
+            entity in proptest::sample::select(vec!["users", "groups", "devices", "directoryObjects", "applications", "servicePrincipals"]),
+        ) {
+            let e = capabilities().entity(entity).unwrap();
+            let r = lint_filter(e, &src);
+            for d in &r.diagnostics {
+                proptest::prop_assert!(d.span.start <= d.span.end && d.span.end <= src.len());
+            }
+        }
+
+        #[test]
+        fn lint_query_never_panics(
+            search in "\\PC{0,30}",
+            orderby in "\\PC{0,30}",
+            expand in "\\PC{0,30}",
+            top in proptest::option::of(proptest::num::i64::ANY),
+        ) {
+            let opts = QueryOptions {
+                search: Some(search),
+                orderby: Some(orderby),
+                expand: Some(expand),
+                top,
+                ..Default::default()
+            };
+            let _ = lint_request("/groups/x/members", None, &opts);
+        }
     }
 }
