@@ -234,6 +234,13 @@ pub fn check_rules(set: RuleSet, o: &Options) -> Result<(), GraphError> {
     Ok(())
 }
 
+/// Percent-decodes one path segment (`+` stays a plus: it is literal in paths).
+pub fn decode_path(s: &str) -> String {
+    percent_encoding::percent_decode_str(s)
+        .decode_utf8_lossy()
+        .into_owned()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -287,11 +294,4 @@ mod tests {
         let o = parse("$search=%22displayName:a%22", &h(true)).unwrap();
         assert!(check_rules(RuleSet::Users, &o).is_ok());
     }
-}
-
-/// Percent-decodes one path segment (`+` stays a plus: it is literal in paths).
-pub fn decode_path(s: &str) -> String {
-    percent_encoding::percent_decode_str(s)
-        .decode_utf8_lossy()
-        .into_owned()
 }
