@@ -654,10 +654,27 @@ async fn device_code_with_pending_polls_and_slow_down_then_graph_calls() {
         Authenticator::new(&s, Arc::new(FileStore::in_dir(tmp.path())), auth_opts(&rec)).unwrap(),
     );
     let c = client(&s, auth2, &rec);
+    let mut events = c.events();
     let me = c.get(GraphRequest::get("/me")).await.unwrap();
     assert_eq!(me.json().unwrap()["displayName"], "Ann");
+    c.get(GraphRequest::get("/me")).await.unwrap();
+    let mut notices = Vec::new();
+    while let Ok(e) = events.try_recv() {
+        notices.push(e);
+    }
+    // Said once: which store, and which scopes are missing.
+    assert_eq!(notices.len(), 2, "{notices:?}");
+    assert!(
+        matches!(&notices[0], ClientEvent::TokenStore { description } if description.starts_with("file ("))
+    );
+    assert_eq!(
+        notices[1],
+        ClientEvent::ScopesMissing {
+            missing: vec!["GroupMember.Read.All".into()]
+        }
+    );
     let l = m.graph_log();
-    let sent = &l.last().unwrap().headers;
+    let sent = &l[l.len() - 2].headers;
     assert!(sent["authorization"].starts_with("Bearer ey"));
     assert!(uuid::Uuid::parse_str(&sent["client-request-id"]).is_ok());
     assert_eq!(me.client_request_id, sent["client-request-id"]);
@@ -1077,15 +1094,26 @@ async fn graph_error_is_printed_raw_with_exit_1_and_sign_in_missing_is_exit_3() 
     let m = mock::start(1).await;
     let tmp = tempfile::tempdir().unwrap();
     let s = settings(&m, tmp.path(), TokenCacheKind::None, Some("right-secret"));
-    let rec = Recorder::default();
-    let auth =
-        Arc::new(Authenticator::new(&s, Arc::new(MemoryStore::new()), auth_opts(&rec)).unwrap());
-    let c = client(&s, auth, &rec);
+    let auth = Arc::new(
+        Authenticator::new(&s, Arc::new(MemoryStore::new()), AuthOptions::default()).unwrap(),
+    );
+    // GraphClient::new shares the session's recorder: sign-in exchanges show up too.
+    let c = GraphClient::new(&s, auth).unwrap();
+    let rec = c.recorder().clone();
     let mut out = Vec::new();
     let mut err = Vec::new();
     let code =
         graphtui::cli::get::get_with(&c, &get_args(&["/forbidden"]), false, &mut out, &mut err)
             .await;
+    let kinds: Vec<_> = rec.list().iter().map(|x| x.kind).collect();
+    assert_eq!(
+        kinds,
+        vec![
+            graphtui::graph::ExchangeKind::Identity,
+            graphtui::graph::ExchangeKind::Graph
+        ]
+    );
+    assert_recorder_clean(&m, &rec);
     assert_eq!(code, 1);
     let e = String::from_utf8(err).unwrap();
     let first_line = e.lines().next().unwrap();
