@@ -202,23 +202,8 @@ pub async fn run(settings: &Settings, args: &GetArgs) -> u8 {
     let progress_tty = std::io::stderr().is_terminal();
     let ev_task = tokio::spawn(async move {
         while let Ok(e) = events.recv().await {
-            if let crate::graph::ClientEvent::Throttled {
-                status,
-                retry_in,
-                attempt,
-                max_retries,
-                ..
-            } = e
-            {
-                eprintln!(
-                    "graphtui: {} ({status}), retrying in {:.1} s (retry {attempt} of {max_retries})",
-                    if status == 429 {
-                        "throttled"
-                    } else {
-                        "service unavailable"
-                    },
-                    retry_in.as_secs_f64()
-                );
+            if let Some(line) = describe_client_event(&e) {
+                eprintln!("{line}");
             }
         }
     });
@@ -227,6 +212,36 @@ pub async fn run(settings: &Settings, args: &GetArgs) -> u8 {
     let code = get_with(&client, args, progress_tty, &mut out, &mut err).await;
     ev_task.abort();
     code
+}
+
+/// The stderr line for a client event, if it deserves one.
+pub fn describe_client_event(e: &crate::graph::ClientEvent) -> Option<String> {
+    use crate::graph::ClientEvent as E;
+    Some(match e {
+        E::Throttled {
+            status,
+            retry_in,
+            attempt,
+            max_retries,
+            ..
+        } => format!(
+            "graphtui: {} ({status}), retrying in {:.1} s (retry {attempt} of {max_retries})",
+            if *status == 429 {
+                "throttled"
+            } else {
+                "service unavailable"
+            },
+            retry_in.as_secs_f64()
+        ),
+        E::TokenStore { description } if description.contains("no OS keyring") => {
+            format!("graphtui: tokens are cached in {description}")
+        }
+        E::ScopesMissing { missing } => format!(
+            "graphtui: warning: the token does not grant {}; requests that need them will be refused",
+            missing.join(", ")
+        ),
+        E::SignInNeeded { .. } | E::TokenRefreshed { .. } | E::TokenStore { .. } => return None,
+    })
 }
 
 /// Columns for csv/table: `--select` order, else the scalar keys of the first items.

@@ -530,6 +530,16 @@ impl GraphClient {
             ex.transport_error = Some(e.to_string());
         }
         ex.duration = clock.elapsed();
+        // URLs and statuses only: headers and bodies stay in the recorder (tokens never logged).
+        tracing::debug!(
+            id = ex.id,
+            method = %ex.method,
+            url = %ex.url,
+            status = ?ex.status,
+            attempt,
+            ms = ex.duration.as_millis() as u64,
+            "graph exchange"
+        );
         if let Some(err) = ex.error.as_mut() {
             err.exchange_id = Some(ex.id);
         }
