@@ -52,12 +52,22 @@ fn permission_map_asset_is_reproducible() {
 #[test]
 fn permission_map_is_small_and_complete() {
     let m = embedded();
-    assert!(graphtui::doctor::permmap::ASSET.len() < 1_000_000, "{}", graphtui::doctor::permmap::ASSET.len());
+    assert!(
+        graphtui::doctor::permmap::ASSET.len() < 1_000_000,
+        "{}",
+        graphtui::doctor::permmap::ASSET.len()
+    );
     assert!(m.permissions.len() > 800, "{}", m.permissions.len());
     assert!(m.paths.len() > 7000, "{}", m.paths.len());
     let p = m.permission("user.read.all").unwrap();
     let w = p.scheme(Scheme::DelegatedWork).unwrap();
     assert!(w.requires_admin_consent);
     assert_eq!(w.display_name, "Read all users' full profiles");
-    assert!(!m.permission("User.Read").unwrap().scheme(Scheme::DelegatedWork).unwrap().requires_admin_consent);
+    assert!(
+        !m.permission("User.Read")
+            .unwrap()
+            .scheme(Scheme::DelegatedWork)
+            .unwrap()
+            .requires_admin_consent
+    );
 }

@@ -66,10 +66,18 @@ pub fn explain_report(
     let json_out = match format {
         F::Json | F::Ndjson => true,
         F::Text | F::Table => false,
-        F::Csv => return fail("--output csv is not supported here: use text or json".into(), super::exit::USAGE),
+        F::Csv => {
+            return fail(
+                "--output csv is not supported here: use text or json".into(),
+                super::exit::USAGE,
+            );
+        }
     };
     if path.trim().is_empty() {
-        return fail("give a Graph path, e.g. /users/{id}/memberOf".into(), super::exit::USAGE);
+        return fail(
+            "give a Graph path, e.g. /users/{id}/memberOf".into(),
+            super::exit::USAGE,
+        );
     }
     let Some(m) = match_request(path) else {
         let msg = format!(
@@ -112,7 +120,11 @@ pub fn explain_report(
         return ExplainOutput {
             stdout: format!("{}\n", serde_json::to_string_pretty(&v).unwrap_or_default()),
             stderr: String::new(),
-            code: if reqs.is_empty() { super::exit::FAILURE } else { super::exit::OK },
+            code: if reqs.is_empty() {
+                super::exit::FAILURE
+            } else {
+                super::exit::OK
+            },
         };
     }
     let mut s = format!("{method} {path}\n  matches {}", m.template);
@@ -156,7 +168,11 @@ pub fn explain_report(
     ExplainOutput {
         stdout: s,
         stderr: String::new(),
-        code: if reqs.is_empty() { super::exit::FAILURE } else { super::exit::OK },
+        code: if reqs.is_empty() {
+            super::exit::FAILURE
+        } else {
+            super::exit::OK
+        },
     }
 }
 

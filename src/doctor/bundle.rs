@@ -127,14 +127,17 @@ pub fn support_bundle(input: &BundleInput<'_>) -> String {
     add("tenant", input.tenant.map(str::to_string));
     add(
         "cloud",
-        Some(format!("{} ({})", input.cloud.label(), input.cloud.graph_root())),
+        Some(format!(
+            "{} ({})",
+            input.cloud.label(),
+            input.cloud.graph_root()
+        )),
     );
     add("client id", input.client_id.map(str::to_string));
     add("graphtui", Some(env!("CARGO_PKG_VERSION").to_string()));
     let width = lines.iter().map(|(k, _)| k.len()).max().unwrap_or(0) + 1;
-    let mut out = String::from(
-        "graphtui support bundle (contains no token and no Authorization header)\n",
-    );
+    let mut out =
+        String::from("graphtui support bundle (contains no token and no Authorization header)\n");
     for (k, v) in lines {
         out.push_str(&format!(
             "{:<width$} {}\n",

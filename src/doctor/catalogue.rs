@@ -223,7 +223,10 @@ mod tests {
         let c = Catalogue::parse(ASSET).unwrap();
         assert!(c.graph.len() >= 30 && c.aadsts.len() >= 40 && c.oauth.len() >= 10);
         for e in &c.graph {
-            assert!(!e.cause.trim().is_empty() && !e.action.trim().is_empty(), "{e:?}");
+            assert!(
+                !e.cause.trim().is_empty() && !e.action.trim().is_empty(),
+                "{e:?}"
+            );
         }
         for e in &c.aadsts {
             assert!(
@@ -232,7 +235,10 @@ mod tests {
             );
         }
         for e in &c.oauth {
-            assert!(!e.cause.trim().is_empty() && !e.action.trim().is_empty(), "{e:?}");
+            assert!(
+                !e.cause.trim().is_empty() && !e.action.trim().is_empty(),
+                "{e:?}"
+            );
         }
         // No duplicate AADSTS numbers or duplicate generic Graph entries.
         let mut nums: Vec<u32> = c.aadsts.iter().map(|e| e.code).collect();

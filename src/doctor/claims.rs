@@ -10,8 +10,7 @@ use serde::Serialize;
 use serde_json::{Map as JsonMap, Value};
 
 /// What every display of decoded claims should say.
-pub const NOT_VERIFIED: &str =
-    "decoded locally without signature validation; for diagnosis only";
+pub const NOT_VERIFIED: &str = "decoded locally without signature validation; for diagnosis only";
 
 /// The tenant id of personal Microsoft accounts.
 pub const MSA_TENANT: &str = "9188040d-6c67-4c5b-b112-36a304b66dad";
@@ -94,7 +93,11 @@ fn b64url_decode(s: &str) -> Option<Vec<u8>> {
     base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(s)
         .ok()
-        .or_else(|| base64::engine::general_purpose::STANDARD_NO_PAD.decode(s).ok())
+        .or_else(|| {
+            base64::engine::general_purpose::STANDARD_NO_PAD
+                .decode(s)
+                .ok()
+        })
 }
 
 fn str_claim(m: &JsonMap<String, Value>, k: &str) -> Option<String> {
@@ -342,65 +345,203 @@ pub fn unix_to_rfc3339(t: i64) -> String {
 /// reference, entra-docs permissions-reference.md, 2026; the three user-kind templates at the end
 /// are the ids observed in `wids` of ordinary users and guests, not in that table).
 pub const ROLE_TEMPLATES: &[(&str, &str)] = &[
-    ("62e90394-69f5-4237-9190-012177145e10", "Global Administrator"),
+    (
+        "62e90394-69f5-4237-9190-012177145e10",
+        "Global Administrator",
+    ),
     ("f2ef992c-3afb-46b9-b7cf-a126ee74c451", "Global Reader"),
     ("fe930be7-5e62-47db-91af-98c3a49a38b1", "User Administrator"),
-    ("fdd7a751-b60b-444a-984c-02652fe8fa1c", "Groups Administrator"),
-    ("729827e3-9c14-49f7-bb1b-9608f156bbb8", "Helpdesk Administrator"),
+    (
+        "fdd7a751-b60b-444a-984c-02652fe8fa1c",
+        "Groups Administrator",
+    ),
+    (
+        "729827e3-9c14-49f7-bb1b-9608f156bbb8",
+        "Helpdesk Administrator",
+    ),
     ("88d8e3e3-8f55-4a1e-953a-9b9898b8876b", "Directory Readers"),
     ("9360feb5-f418-4baa-8175-e2a00bac4301", "Directory Writers"),
-    ("9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3", "Application Administrator"),
-    ("cf1c38e5-3621-4004-a7cb-879624dced7c", "Application Developer"),
-    ("158c047a-c907-4556-b7ef-446551a6b5f7", "Cloud Application Administrator"),
-    ("e8611ab8-c189-46e8-94e1-60213ab1f814", "Privileged Role Administrator"),
-    ("7be44c8a-adaf-4e2a-84d6-ab2649e08a13", "Privileged Authentication Administrator"),
-    ("c4e39bd9-1100-46d3-8c65-fb160da0071f", "Authentication Administrator"),
-    ("0526716b-113d-4c15-b2c8-68e3c22b9f80", "Authentication Policy Administrator"),
-    ("966707d0-3269-4727-9be2-8c3a10f19b9d", "Password Administrator"),
-    ("194ae4cb-b126-40b2-bd5b-6091b380977d", "Security Administrator"),
+    (
+        "9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3",
+        "Application Administrator",
+    ),
+    (
+        "cf1c38e5-3621-4004-a7cb-879624dced7c",
+        "Application Developer",
+    ),
+    (
+        "158c047a-c907-4556-b7ef-446551a6b5f7",
+        "Cloud Application Administrator",
+    ),
+    (
+        "e8611ab8-c189-46e8-94e1-60213ab1f814",
+        "Privileged Role Administrator",
+    ),
+    (
+        "7be44c8a-adaf-4e2a-84d6-ab2649e08a13",
+        "Privileged Authentication Administrator",
+    ),
+    (
+        "c4e39bd9-1100-46d3-8c65-fb160da0071f",
+        "Authentication Administrator",
+    ),
+    (
+        "0526716b-113d-4c15-b2c8-68e3c22b9f80",
+        "Authentication Policy Administrator",
+    ),
+    (
+        "966707d0-3269-4727-9be2-8c3a10f19b9d",
+        "Password Administrator",
+    ),
+    (
+        "194ae4cb-b126-40b2-bd5b-6091b380977d",
+        "Security Administrator",
+    ),
     ("5d6b6bb7-de71-4623-b4af-96380a352509", "Security Reader"),
     ("5f2222b1-57c3-48ba-8ad5-d4759f1fde6f", "Security Operator"),
-    ("b1be1c3e-b65d-4f19-8427-f6fa0d97feb9", "Conditional Access Administrator"),
-    ("8ac3fc64-6eca-42ea-9e69-59f4c7b60eb2", "Hybrid Identity Administrator"),
-    ("45d8d3c5-c802-45c6-b32a-1d70b5e1e86e", "Identity Governance Administrator"),
-    ("59d46f88-662b-457b-bceb-5c3809e5908f", "Lifecycle Workflows Administrator"),
+    (
+        "b1be1c3e-b65d-4f19-8427-f6fa0d97feb9",
+        "Conditional Access Administrator",
+    ),
+    (
+        "8ac3fc64-6eca-42ea-9e69-59f4c7b60eb2",
+        "Hybrid Identity Administrator",
+    ),
+    (
+        "45d8d3c5-c802-45c6-b32a-1d70b5e1e86e",
+        "Identity Governance Administrator",
+    ),
+    (
+        "59d46f88-662b-457b-bceb-5c3809e5908f",
+        "Lifecycle Workflows Administrator",
+    ),
     ("95e79109-95c0-4d8e-aee3-d01accf2d47b", "Guest Inviter"),
-    ("4d6ac14f-3453-41d0-bef9-a3e0c569773a", "License Administrator"),
-    ("b0f54661-2d74-4c50-afa3-1ec803f12efe", "Billing Administrator"),
+    (
+        "4d6ac14f-3453-41d0-bef9-a3e0c569773a",
+        "License Administrator",
+    ),
+    (
+        "b0f54661-2d74-4c50-afa3-1ec803f12efe",
+        "Billing Administrator",
+    ),
     ("4a5d8f65-41da-4de4-8968-e035b65339cf", "Reports Reader"),
-    ("75934031-6c7e-415a-99d7-48dbd49e875e", "Usage Summary Reports Reader"),
-    ("790c1fb9-7f7d-4f88-86a1-ef1f95c05c1b", "Message Center Reader"),
-    ("f023fd81-a637-4b56-95fd-791ac0226033", "Service Support Administrator"),
-    ("7698a772-787b-4ac8-901f-60d6b08affd2", "Cloud Device Administrator"),
-    ("3a2c62db-5318-420d-8d74-23affee5d9d5", "Intune Administrator"),
-    ("29232cdf-9323-42fd-ade2-1d097af3e4de", "Exchange Administrator"),
-    ("31392ffb-586c-42d1-9346-e59415a2cc4e", "Exchange Recipient Administrator"),
-    ("f28a1f50-f6e7-4571-818b-6a12f2af6b6c", "SharePoint Administrator"),
-    ("69091246-20e8-4a56-aa4d-066075b2a7a8", "Teams Administrator"),
+    (
+        "75934031-6c7e-415a-99d7-48dbd49e875e",
+        "Usage Summary Reports Reader",
+    ),
+    (
+        "790c1fb9-7f7d-4f88-86a1-ef1f95c05c1b",
+        "Message Center Reader",
+    ),
+    (
+        "f023fd81-a637-4b56-95fd-791ac0226033",
+        "Service Support Administrator",
+    ),
+    (
+        "7698a772-787b-4ac8-901f-60d6b08affd2",
+        "Cloud Device Administrator",
+    ),
+    (
+        "3a2c62db-5318-420d-8d74-23affee5d9d5",
+        "Intune Administrator",
+    ),
+    (
+        "29232cdf-9323-42fd-ade2-1d097af3e4de",
+        "Exchange Administrator",
+    ),
+    (
+        "31392ffb-586c-42d1-9346-e59415a2cc4e",
+        "Exchange Recipient Administrator",
+    ),
+    (
+        "f28a1f50-f6e7-4571-818b-6a12f2af6b6c",
+        "SharePoint Administrator",
+    ),
+    (
+        "69091246-20e8-4a56-aa4d-066075b2a7a8",
+        "Teams Administrator",
+    ),
     ("1076ac91-f3d9-41a7-a339-dcdf5f480acc", "Teams Reader"),
-    ("17315797-102d-40b4-93e0-432062caca18", "Compliance Administrator"),
-    ("e6d1a23a-da11-4be4-9570-befc86d067a7", "Compliance Data Administrator"),
-    ("8329153b-31d0-4727-b945-745eb3bc5f31", "Domain Name Administrator"),
-    ("be2f45a1-457d-42af-a067-6ec1fa63bc45", "External Identity Provider Administrator"),
-    ("d29b2b05-8046-44ba-8758-1e26182fcf32", "Directory Synchronization Accounts"),
-    ("58a13ea3-c632-46ae-9ee0-9c0d43cd7f3d", "Attribute Assignment Administrator"),
-    ("ffd52fa5-98dc-465c-991d-fc073eb59f8f", "Attribute Assignment Reader"),
-    ("8424c6f0-a189-499e-bbd0-26c1753c96d4", "Attribute Definition Administrator"),
-    ("1d336d2c-4ae8-42ef-9711-b3604ce3fc2c", "Attribute Definition Reader"),
-    ("25a516ed-2fa0-40ea-a2d0-12923a21473a", "Authentication Extensibility Administrator"),
-    ("11648597-926c-4cf3-9c36-bcebb0ba8dcc", "Power Platform Administrator"),
-    ("11451d60-acb2-45eb-a7d6-43d0f0125c13", "Windows 365 Administrator"),
-    ("644ef478-e28f-4e28-b9dc-3fdde9aa0b1f", "Printer Administrator"),
-    ("024906de-61e5-49c8-8572-40335f1e0e10", "People Administrator"),
-    ("ac434307-12b9-4fa1-a708-88bf58caabc1", "Global Secure Access Administrator"),
+    (
+        "17315797-102d-40b4-93e0-432062caca18",
+        "Compliance Administrator",
+    ),
+    (
+        "e6d1a23a-da11-4be4-9570-befc86d067a7",
+        "Compliance Data Administrator",
+    ),
+    (
+        "8329153b-31d0-4727-b945-745eb3bc5f31",
+        "Domain Name Administrator",
+    ),
+    (
+        "be2f45a1-457d-42af-a067-6ec1fa63bc45",
+        "External Identity Provider Administrator",
+    ),
+    (
+        "d29b2b05-8046-44ba-8758-1e26182fcf32",
+        "Directory Synchronization Accounts",
+    ),
+    (
+        "58a13ea3-c632-46ae-9ee0-9c0d43cd7f3d",
+        "Attribute Assignment Administrator",
+    ),
+    (
+        "ffd52fa5-98dc-465c-991d-fc073eb59f8f",
+        "Attribute Assignment Reader",
+    ),
+    (
+        "8424c6f0-a189-499e-bbd0-26c1753c96d4",
+        "Attribute Definition Administrator",
+    ),
+    (
+        "1d336d2c-4ae8-42ef-9711-b3604ce3fc2c",
+        "Attribute Definition Reader",
+    ),
+    (
+        "25a516ed-2fa0-40ea-a2d0-12923a21473a",
+        "Authentication Extensibility Administrator",
+    ),
+    (
+        "11648597-926c-4cf3-9c36-bcebb0ba8dcc",
+        "Power Platform Administrator",
+    ),
+    (
+        "11451d60-acb2-45eb-a7d6-43d0f0125c13",
+        "Windows 365 Administrator",
+    ),
+    (
+        "644ef478-e28f-4e28-b9dc-3fdde9aa0b1f",
+        "Printer Administrator",
+    ),
+    (
+        "024906de-61e5-49c8-8572-40335f1e0e10",
+        "People Administrator",
+    ),
+    (
+        "ac434307-12b9-4fa1-a708-88bf58caabc1",
+        "Global Secure Access Administrator",
+    ),
     ("d2562ede-74db-457e-a7b6-544e236ebb61", "AI Administrator"),
-    ("db506228-d27e-4b7d-95e5-295956d6615f", "Agent ID Administrator"),
+    (
+        "db506228-d27e-4b7d-95e5-295956d6615f",
+        "Agent ID Administrator",
+    ),
     ("adb2368d-a9be-41b5-8667-d96778e081b0", "Agent ID Developer"),
     ("112ca1a2-15ad-4102-995e-45b0bc479a6a", "Tenant Creator"),
-    ("9f06204d-73c1-4d4c-880a-6edb90606fd8", "Microsoft Entra Joined Device Local Administrator"),
-    ("b79fbf4d-3ef9-4689-8143-76b194e85509", "User (default member role)"),
+    (
+        "9f06204d-73c1-4d4c-880a-6edb90606fd8",
+        "Microsoft Entra Joined Device Local Administrator",
+    ),
+    (
+        "b79fbf4d-3ef9-4689-8143-76b194e85509",
+        "User (default member role)",
+    ),
     ("10dae51f-b6af-4016-8d66-8c2a99b929b3", "Guest User"),
-    ("2af84b1e-32c8-42b7-82bc-daa82404023b", "Restricted Guest User"),
+    (
+        "2af84b1e-32c8-42b7-82bc-daa82404023b",
+        "Restricted Guest User",
+    ),
 ];
 
 /// The name of a built-in directory role template id (case-insensitive), if known.
@@ -456,7 +597,10 @@ mod tests {
         assert_eq!(
             c.directory_roles(),
             vec![
-                ("62e90394-69f5-4237-9190-012177145e10".into(), Some("Global Administrator")),
+                (
+                    "62e90394-69f5-4237-9190-012177145e10".into(),
+                    Some("Global Administrator")
+                ),
                 ("x".into(), None)
             ]
         );
@@ -476,7 +620,8 @@ mod tests {
         assert!(c.audience_is_graph());
         let c = Claims::decode(&fake_jwt(&json!({"scp": "User.Read", "tid": MSA_TENANT}))).unwrap();
         assert_eq!(c.scheme(), Some(Scheme::DelegatedPersonal));
-        let c = Claims::decode(&fake_jwt(&json!({"aud": "https://management.azure.com/"}))).unwrap();
+        let c =
+            Claims::decode(&fake_jwt(&json!({"aud": "https://management.azure.com/"}))).unwrap();
         assert!(!c.audience_is_graph());
         assert_eq!(c.kind(), TokenKind::Unknown);
     }
@@ -491,7 +636,10 @@ mod tests {
 
     #[test]
     fn role_names() {
-        assert_eq!(role_name("FE930BE7-5E62-47DB-91AF-98C3A49A38B1"), Some("User Administrator"));
+        assert_eq!(
+            role_name("FE930BE7-5E62-47DB-91AF-98C3A49A38B1"),
+            Some("User Administrator")
+        );
         assert!(!is_admin_role("b79fbf4d-3ef9-4689-8143-76b194e85509"));
         assert!(is_admin_role("62e90394-69f5-4237-9190-012177145e10"));
     }

@@ -7,7 +7,8 @@
 //! kept, and added when the URL uses `$search`, `$count` or a `/$count` segment without it.
 
 /// How to fetch a token for the curl form.
-pub const TOKEN_HINT: &str = "# TOKEN=$(az account get-access-token --resource-type ms-graph --query accessToken -o tsv)";
+pub const TOKEN_HINT: &str =
+    "# TOKEN=$(az account get-access-token --resource-type ms-graph --query accessToken -o tsv)";
 
 const DEFAULT_ROOT: &str = "https://graph.microsoft.com";
 
@@ -24,7 +25,11 @@ pub fn absolute_url(url: &str) -> String {
             format!("/{u}")
         };
         let lower = p.to_ascii_lowercase();
-        if lower.starts_with("/v1.0/") || lower.starts_with("/beta/") || lower == "/v1.0" || lower == "/beta" {
+        if lower.starts_with("/v1.0/")
+            || lower.starts_with("/beta/")
+            || lower == "/v1.0"
+            || lower == "/beta"
+        {
             format!("{DEFAULT_ROOT}{p}")
         } else {
             format!("{DEFAULT_ROOT}/v1.0{p}")
@@ -94,10 +99,13 @@ pub fn effective_headers(url: &str, headers: &[(String, String)]) -> Vec<(String
         .cloned()
         .collect();
     let lower = url.to_ascii_lowercase();
-    let needs = lower.contains("$search=")
-        || lower.contains("$count=true")
-        || lower.contains("/$count");
-    if needs && !out.iter().any(|(k, _)| k.eq_ignore_ascii_case("consistencylevel")) {
+    let needs =
+        lower.contains("$search=") || lower.contains("$count=true") || lower.contains("/$count");
+    if needs
+        && !out
+            .iter()
+            .any(|(k, _)| k.eq_ignore_ascii_case("consistencylevel"))
+    {
         out.push(("ConsistencyLevel".into(), "eventual".into()));
     }
     out
@@ -125,10 +133,7 @@ pub fn copy_as_curl(
     if body.is_some() && !has_header(&h, "content-type") {
         h.push(("Content-Type".into(), "application/json".into()));
     }
-    let mut lines = vec![format!(
-        "curl -sS --globoff -X {method} {}",
-        sh_quote(&url)
-    )];
+    let mut lines = vec![format!("curl -sS --globoff -X {method} {}", sh_quote(&url))];
     lines.push("  -H \"Authorization: Bearer $TOKEN\"".into());
     for (k, v) in &h {
         lines.push(format!("  -H {}", sh_quote(&format!("{k}: {v}"))));
@@ -151,7 +156,9 @@ pub fn copy_as_powershell(
     let url = absolute_url(url);
     let h = effective_headers(&url, headers);
     let body = body_of(body);
-    let mut s = String::from("# Connect-MgGraph -Scopes '<permission>' first; the cmdlet uses that session's token.\n");
+    let mut s = String::from(
+        "# Connect-MgGraph -Scopes '<permission>' first; the cmdlet uses that session's token.\n",
+    );
     s.push_str(&format!(
         "Invoke-MgGraphRequest -Method {method} -Uri {}",
         ps_quote(&url)
@@ -194,7 +201,8 @@ pub fn copy_as_az_rest(
     let url = absolute_url(url);
     let h = effective_headers(&url, headers);
     let body = body_of(body);
-    let mut s = String::from("# az login first; az rest gets the Graph token for the URL itself.\n");
+    let mut s =
+        String::from("# az login first; az rest gets the Graph token for the URL itself.\n");
     s.push_str(&format!(
         "az rest --method {} --url {}",
         method.to_ascii_lowercase(),
@@ -219,7 +227,9 @@ mod tests {
     use super::*;
 
     fn hs(v: &[(&str, &str)]) -> Vec<(String, String)> {
-        v.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
+        v.iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect()
     }
 
     #[test]
@@ -230,8 +240,14 @@ mod tests {
 
     #[test]
     fn urls() {
-        assert_eq!(absolute_url("/users"), "https://graph.microsoft.com/v1.0/users");
-        assert_eq!(absolute_url("beta/me"), "https://graph.microsoft.com/beta/me");
+        assert_eq!(
+            absolute_url("/users"),
+            "https://graph.microsoft.com/v1.0/users"
+        );
+        assert_eq!(
+            absolute_url("beta/me"),
+            "https://graph.microsoft.com/beta/me"
+        );
         assert_eq!(
             absolute_url("https://graph.microsoft.us/v1.0/users?$filter=a eq 'b'"),
             "https://graph.microsoft.us/v1.0/users?$filter=a%20eq%20'b'"

@@ -8,8 +8,8 @@
 use super::catalogue::{Explanation, explain_graph_error, explain_identity_error};
 use super::claims::{Claims, TokenKind, is_admin_role, role_name};
 use super::pathmatch::{PathMatch, match_request};
-use super::permmap::{SchemeRequirement, embedded};
 use super::permmap::{Scheme, method_bit};
+use super::permmap::{SchemeRequirement, embedded};
 use base64::Engine;
 use serde::Serialize;
 
@@ -163,7 +163,11 @@ fn header<'a>(headers: &'a Headers, name: &str) -> Option<&'a str> {
 /// Converts a reqwest header map into pairs (values that are not text are skipped).
 pub fn headers_from_map(map: &reqwest::header::HeaderMap) -> Vec<(String, String)> {
     map.iter()
-        .filter_map(|(k, v)| v.to_str().ok().map(|v| (k.as_str().to_string(), v.to_string())))
+        .filter_map(|(k, v)| {
+            v.to_str()
+                .ok()
+                .map(|v| (k.as_str().to_string(), v.to_string()))
+        })
         .collect()
 }
 
@@ -194,7 +198,10 @@ pub fn parse_claims_challenge(www_authenticate: &str) -> Option<ClaimsChallenge>
             let e = base64::engine::general_purpose::STANDARD;
             let bytes = e
                 .decode(b64.as_bytes())
-                .or_else(|_| base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(b64.trim_end_matches('=')))
+                .or_else(|_| {
+                    base64::engine::general_purpose::URL_SAFE_NO_PAD
+                        .decode(b64.trim_end_matches('='))
+                })
                 .ok()?;
             String::from_utf8(bytes).ok()
         });
@@ -209,13 +216,17 @@ fn role_hint(template: &str, write: bool) -> &'static str {
         .next()
         .unwrap_or("");
     match (first, write) {
-        ("users" | "me", true) => "User Administrator (or Helpdesk/Password Administrator for resets)",
+        ("users" | "me", true) => {
+            "User Administrator (or Helpdesk/Password Administrator for resets)"
+        }
         ("groups", true) => "Groups Administrator, or ownership of the group",
         ("applications" | "serviceprincipals", true) => {
             "Application Administrator or Cloud Application Administrator, or ownership of the app"
         }
         ("rolemanagement" | "directoryroles", true) => "Privileged Role Administrator",
-        ("identity" | "policies", true) => "Conditional Access Administrator or Security Administrator",
+        ("identity" | "policies", true) => {
+            "Conditional Access Administrator or Security Administrator"
+        }
         ("devices", true) => "Cloud Device Administrator or Intune Administrator",
         ("auditlogs" | "reports", _) => "Reports Reader or Security Reader",
         (_, false) => "Directory Readers or Global Reader",
@@ -303,7 +314,8 @@ pub fn diagnose_at(
                 problem: Problem::Throttled,
                 message: format!("Throttled (429): wait {after} seconds before retrying."),
             });
-            d.next_steps.push(format!("Wait {after} seconds (Retry-After) and retry."));
+            d.next_steps
+                .push(format!("Wait {after} seconds (Retry-After) and retry."));
             denied = true;
         }
     }
@@ -496,7 +508,11 @@ pub fn diagnose_at(
                 .wids
                 .iter()
                 .filter(|w| is_admin_role(w))
-                .map(|w| role_name(w).map(str::to_string).unwrap_or_else(|| w.clone()))
+                .map(|w| {
+                    role_name(w)
+                        .map(str::to_string)
+                        .unwrap_or_else(|| w.clone())
+                })
                 .collect();
             d.findings.push(Finding {
                 problem: Problem::UserLacksRights,
@@ -532,9 +548,8 @@ pub fn diagnose_at(
     if let Some(m) = &d.matched
         && m.count_segment
     {
-        d.next_steps.push(
-            "A /$count segment needs the header `ConsistencyLevel: eventual`.".into(),
-        );
+        d.next_steps
+            .push("A /$count segment needs the header `ConsistencyLevel: eventual`.".into());
     }
     d.verdict = if denied {
         Verdict::Denied
@@ -608,7 +623,10 @@ impl Diagnosis {
             out.push_str(&format!(
                 "  {}{}: {}\n    -> {}\n",
                 e.code,
-                e.name.as_ref().map(|n| format!(" ({n})")).unwrap_or_default(),
+                e.name
+                    .as_ref()
+                    .map(|n| format!(" ({n})"))
+                    .unwrap_or_default(),
                 e.cause,
                 e.action
             ));
@@ -617,7 +635,10 @@ impl Diagnosis {
             out.push_str(&format!("  * {}\n", f.message));
         }
         if !self.granted.is_empty() {
-            out.push_str(&format!("  token grants it with: {}\n", self.granted.join(" + ")));
+            out.push_str(&format!(
+                "  token grants it with: {}\n",
+                self.granted.join(" + ")
+            ));
         }
         if !self.least.is_empty() {
             out.push_str(&format!(

@@ -19,7 +19,9 @@ pub mod pathmatch;
 pub mod permmap;
 
 pub use bundle::{BundleInput, support_bundle, write_bundle};
-pub use catalogue::{explain_aadsts, explain_graph_error, explain_identity_error, explain_oauth_error};
+pub use catalogue::{
+    explain_aadsts, explain_graph_error, explain_identity_error, explain_oauth_error,
+};
 pub use claims::{Claims, TokenKind};
 pub use copyas::{copy_as_az_rest, copy_as_curl, copy_as_powershell};
 pub use diagnose::{Diagnosis, Verdict, diagnose};

@@ -352,10 +352,16 @@ mod tests {
     #[test]
     fn basic_forms() {
         assert_eq!(t("/users").as_deref(), Some("/users"));
-        assert_eq!(t("https://graph.microsoft.com/v1.0/Users/").as_deref(), Some("/users"));
+        assert_eq!(
+            t("https://graph.microsoft.com/v1.0/Users/").as_deref(),
+            Some("/users")
+        );
         assert_eq!(t("/beta/users/delta").as_deref(), Some("/users/delta"));
         assert_eq!(t("/users/a@b.com").as_deref(), Some("/users/{id}"));
-        assert_eq!(t("/users('0f3a')/memberOf").as_deref(), Some("/users/{id}/memberof"));
+        assert_eq!(
+            t("/users('0f3a')/memberOf").as_deref(),
+            Some("/users/{id}/memberof")
+        );
         assert_eq!(
             t("/users/x/memberOf/microsoft.graph.group?$count=true").as_deref(),
             Some("/users/{id}/memberof")
@@ -391,13 +397,24 @@ mod tests {
         let x = m().match_url("/v1.0/me/memberOf/$count").unwrap();
         assert!(x.is_me && x.count_segment);
         assert_eq!(x.version.as_deref(), Some("v1.0"));
-        let x = m().match_url("/users/1/memberOf/microsoft.graph.group").unwrap();
+        let x = m()
+            .match_url("/users/1/memberOf/microsoft.graph.group")
+            .unwrap();
         assert_eq!(x.cast.as_deref(), Some("microsoft.graph.group"));
     }
 
     #[test]
     fn garbage_does_not_panic() {
-        for s in ["(((", "/users('", "/%ZZ/%", "/root:", "/a/b:/", "://", "/{}/{", "é/ü('x')"] {
+        for s in [
+            "(((",
+            "/users('",
+            "/%ZZ/%",
+            "/root:",
+            "/a/b:/",
+            "://",
+            "/{}/{",
+            "é/ü('x')",
+        ] {
             let _ = m().match_url(s);
             let _ = parse_request(s);
         }

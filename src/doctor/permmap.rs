@@ -525,13 +525,16 @@ impl Map {
                 }
                 if !g.also_requires.is_empty() {
                     rec.push(':');
-                    let also: Vec<String> =
-                        g.also_requires.iter().map(|x| x.to_string()).collect();
+                    let also: Vec<String> = g.also_requires.iter().map(|x| x.to_string()).collect();
                     rec.push_str(&also.join(","));
                 }
             }
             out.push_str(&json_str(&rec));
-            out.push_str(if i + 1 < self.paths.len() { ",\n" } else { "\n" });
+            out.push_str(if i + 1 < self.paths.len() {
+                ",\n"
+            } else {
+                "\n"
+            });
             prev = pieces;
         }
         out.push_str("]\n}\n");
@@ -569,7 +572,9 @@ impl Map {
                 .parse()
                 .map_err(|_| MapError::Asset(format!("bad prefix count in '{rec}'")))?;
             if k > prev.len() {
-                return Err(MapError::Asset(format!("prefix count too large in '{rec}'")));
+                return Err(MapError::Asset(format!(
+                    "prefix count too large in '{rec}'"
+                )));
             }
             let mut pieces: Vec<String> = prev[..k].to_vec();
             pieces.extend(suffix.split('/').map(str::to_string));
@@ -692,7 +697,11 @@ impl Map {
                 b.least
                     .cmp(&a.least)
                     .then(a.write.cmp(&b.write))
-                    .then(a.privilege_level.unwrap_or(9).cmp(&b.privilege_level.unwrap_or(9)))
+                    .then(
+                        a.privilege_level
+                            .unwrap_or(9)
+                            .cmp(&b.privilege_level.unwrap_or(9)),
+                    )
                     .then(a.name.cmp(&b.name))
             });
             out.push(SchemeRequirement {
@@ -977,7 +986,10 @@ mod tests {
         assert_eq!(r.len(), 2);
         assert_eq!(
             r[0].least,
-            vec![vec!["User.ReadWrite.All".to_string(), "User.Read".to_string()]]
+            vec![vec![
+                "User.ReadWrite.All".to_string(),
+                "User.Read".to_string()
+            ]]
         );
         assert!(r[0].candidates[0].least);
     }
