@@ -71,3 +71,97 @@ fn permission_map_is_small_and_complete() {
             .requires_admin_consent
     );
 }
+
+#[test]
+#[ignore]
+fn print_least_table() {
+    use graphtui::doctor::pathmatch::match_request;
+    for spec in [
+        "GET /me",
+        "GET /users",
+        "GET /users/a@b.com",
+        "GET /users/x/manager",
+        "GET /me/manager",
+        "GET /me/directReports",
+        "GET /users/x/directReports",
+        "GET /groups",
+        "GET /groups/g1",
+        "GET /groups/g/members",
+        "GET /groups/g/transitiveMembers",
+        "GET /groups/g/owners",
+        "GET /me/memberOf",
+        "GET /users/x/transitiveMemberOf",
+        "POST /users/x/getMemberGroups",
+        "POST /me/getMemberGroups",
+        "POST /me/checkMemberGroups",
+        "GET /users/delta",
+        "GET /groups/delta",
+        "GET /organization",
+        "GET /applications",
+        "GET /servicePrincipals",
+        "GET /directoryRoles",
+        "GET /devices",
+        "PATCH /users/x",
+        "POST /groups/g/members/$ref",
+        "DELETE /groups/g/members/u/$ref",
+        "GET /users/$count",
+        "GET /auditLogs/signIns",
+        "GET /identity/conditionalAccess/policies",
+        "GET /roleManagement/directory/roleAssignments",
+        "GET /subscribedSkus",
+        "GET /domains",
+        "GET /administrativeUnits",
+        "POST /directoryObjects/getByIds",
+        "GET /me/ownedObjects",
+        "GET /users/x/ownedObjects",
+        "GET /users/x/registeredDevices",
+        "GET /users/x/appRoleAssignments",
+        "GET /servicePrincipals/x/appRoleAssignedTo",
+        "GET /policies/authorizationPolicy",
+        "GET /contacts",
+        "GET /groups/g/memberOf",
+        "POST /users",
+        "POST /groups",
+        "DELETE /users/x",
+        "PATCH /groups/g",
+        "GET /users/x/photo/$value",
+        "GET /me/messages",
+        "POST /invitations",
+        "DELETE /groups/g",
+        "PATCH /applications/a",
+        "POST /applications",
+        "PUT /users/x/manager/$ref",
+        "POST /groups/g/owners/$ref",
+        "DELETE /groups/g/owners/o/$ref",
+        "PATCH /servicePrincipals/s",
+        "POST /servicePrincipals/s/appRoleAssignments",
+        "PATCH /me",
+        "GET /groups/g/owners",
+        "POST /users/x/revokeSignInSessions",
+        "POST /users/x/assignLicense",
+        "POST /groups/g/checkMemberGroups",
+        "DELETE /users/x/manager/$ref",
+    ] {
+        let (m, p) = spec.split_once(' ').unwrap();
+        let Some(pm) = match_request(p) else {
+            println!("{spec} -> NO MATCH");
+            continue;
+        };
+        let r = embedded().requirements(&pm.template, m);
+        let s: Vec<String> = r
+            .iter()
+            .map(|x| {
+                format!(
+                    "{}:{}",
+                    &x.scheme.key()[..3],
+                    x.least
+                        .iter()
+                        .map(|a| a.join("+"))
+                        .collect::<Vec<_>>()
+                        .join(" or ")
+                )
+            })
+            .collect();
+        println!("{spec} -> {} | {}", pm.template, s.join(" | "));
+    }
+}

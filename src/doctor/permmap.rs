@@ -369,6 +369,20 @@ pub fn build_map(source_json: &str) -> Result<Map, MapError> {
             }
         }
     }
+    for sup in SUPPLEMENTS {
+        let schemes = sup.schemes.iter().fold(0u8, |b, s| b | s.bit());
+        let Some(methods) = method_bit(sup.method) else {
+            continue;
+        };
+        for (i, name) in sup.permissions.iter().enumerate() {
+            let Some(pi) = index.get(name) else {
+                continue;
+            };
+            let least = if i == 0 { schemes } else { 0 };
+            *acc.entry((sup.template.to_string(), *pi, schemes, least, Vec::new()))
+                .or_default() |= methods;
+        }
+    }
     let mut grouped: BTreeMap<String, Vec<Grant>> = BTreeMap::new();
     for ((template, permission, schemes, least, also_requires), methods) in acc {
         grouped.entry(template).or_default().push(Grant {
@@ -645,7 +659,13 @@ impl Map {
         };
         let read = mbit == 1;
         let mut out = Vec::new();
+        // `/me` needs a signed-in user: the source lists Application for a few /me paths, which
+        // can never work (Graph answers 400 "/me request is only valid with delegated ...").
+        let me = entry.template == "/me" || entry.template.starts_with("/me/");
         for scheme in Scheme::ALL {
+            if me && scheme == Scheme::Application {
+                continue;
+            }
             let mut cands: Vec<Candidate> = Vec::new();
             for g in entry.grants.iter().filter(|g| g.covers(mbit, scheme)) {
                 let p = &self.permissions[g.permission];
@@ -774,9 +794,15 @@ impl SchemeRequirement {
 /// Chooses the least-privileged permissions from the candidates of one scheme.
 fn pick_least(cands: &[Candidate], read: bool, template: &str) -> Vec<Vec<String>> {
     let any_read_only = cands.iter().any(|c| !c.write);
+    // `Resource-Qualifier.*` permissions (Group-NestingSupport.ReadWrite.All, User-Mail.ReadWrite.All)
+    // cover one property only: never the general least choice when a plain permission exists.
+    let hyphen = |c: &Candidate| c.name.contains('-');
+    let any_plain = cands.iter().any(|c| !hyphen(c));
     let marked: Vec<&Candidate> = cands
         .iter()
-        .filter(|c| c.source_least && !(read && c.write && any_read_only))
+        .filter(|c| {
+            c.source_least && !(read && c.write && any_read_only) && !(hyphen(c) && any_plain)
+        })
         .collect();
     let alt = |c: &Candidate| {
         let mut v = vec![c.name.clone()];
@@ -784,7 +810,7 @@ fn pick_least(cands: &[Candidate], read: bool, template: &str) -> Vec<Vec<String
         v
     };
     if !marked.is_empty() {
-        return marked.into_iter().map(alt).collect();
+        return minimal(marked.into_iter().map(alt).collect());
     }
     // No usable mark: the lowest privilege level, read-only first for reads, plain names (no
     // `Resource-Qualifier.` sub-permission) and names about the path's resource first.
@@ -799,16 +825,81 @@ fn pick_least(cands: &[Candidate], read: bool, template: &str) -> Vec<Vec<String
         let prefix = c.name.split('.').next().unwrap_or("").to_ascii_lowercase();
         (
             read && c.write,
+            hyphen(c) || c.name.starts_with("AgentId"),
             c.privilege_level.unwrap_or(9),
-            c.name.contains('-') || c.name.starts_with("AgentId"),
             !resource.is_empty() && !prefix.starts_with(&resource),
         )
     };
     let Some(best) = cands.iter().map(key).min() else {
         return Vec::new();
     };
-    cands.iter().filter(|c| key(c) == best).map(alt).collect()
+    minimal(cands.iter().filter(|c| key(c) == best).map(alt).collect())
 }
+
+/// Drops alternatives that need everything another alternative needs and more.
+fn minimal(alts: Vec<Vec<String>>) -> Vec<Vec<String>> {
+    let set = |a: &Vec<String>| a.iter().cloned().collect::<BTreeSet<String>>();
+    let sets: Vec<BTreeSet<String>> = alts.iter().map(set).collect();
+    alts.into_iter()
+        .enumerate()
+        .filter(|(i, _)| {
+            !sets
+                .iter()
+                .enumerate()
+                .any(|(j, o)| j != *i && o.len() < sets[*i].len() && o.is_subset(&sets[*i]))
+        })
+        .map(|(_, a)| a)
+        .collect()
+}
+
+/// A path + method the source data lacks, added by hand (first permission = least privileged).
+#[derive(Debug)]
+pub struct Supplement {
+    /// Lower-case template.
+    pub template: &'static str,
+    /// HTTP method.
+    pub method: &'static str,
+    /// Schemes.
+    pub schemes: &'static [Scheme],
+    /// Sufficient permissions, least privileged first.
+    pub permissions: &'static [&'static str],
+    /// Where it comes from.
+    pub source: &'static str,
+}
+
+/// Hand-written additions for endpoints graphtui uses that permissions.json lacks (they are
+/// part of the generated asset, so regenerating keeps them).
+pub const SUPPLEMENTS: &[Supplement] = &[
+    Supplement {
+        template: "/groups/{id}/members",
+        method: "POST",
+        schemes: &[Scheme::DelegatedWork, Scheme::Application],
+        permissions: &[
+            "GroupMember.ReadWrite.All",
+            "Group.ReadWrite.All",
+            "Directory.ReadWrite.All",
+        ],
+        source: "group-post-members API page (POST /groups/{id}/members/$ref): GroupMember.ReadWrite.All least; Group.ReadWrite.All, Directory.ReadWrite.All higher",
+    },
+    Supplement {
+        template: "/me",
+        method: "PATCH",
+        schemes: &[Scheme::DelegatedWork],
+        permissions: &[
+            "User.ReadWrite",
+            "User.ReadWrite.All",
+            "Directory.ReadWrite.All",
+        ],
+        source: "user-update API page: User.ReadWrite is least for the signed-in user",
+    },
+    Supplement {
+        template: "/me",
+        method: "PATCH",
+        schemes: &[Scheme::DelegatedPersonal],
+        permissions: &["User.ReadWrite"],
+        source: "user-update API page: User.ReadWrite for personal accounts",
+    },
+];
 
 /// A hand-checked correction of the least-privileged choice for one endpoint.
 #[derive(Debug)]
@@ -912,6 +1003,20 @@ pub const OVERRIDES: &[Override] = &[
         scheme: Scheme::Application,
         least: &[&["GroupMember.Read.All"]],
         note: GMG_NOTE,
+    },
+    Override {
+        template: "/groups/{id}",
+        method: "PATCH",
+        scheme: Scheme::DelegatedWork,
+        least: &[&["Group.ReadWrite.All"]],
+        note: "group-update API page: Group.ReadWrite.All is least; permissions.json marks only property-scoped permissions here.",
+    },
+    Override {
+        template: "/groups/{id}",
+        method: "PATCH",
+        scheme: Scheme::Application,
+        least: &[&["Group.ReadWrite.All"]],
+        note: "group-update API page: Group.ReadWrite.All is least; permissions.json marks only property-scoped permissions here.",
     },
     Override {
         template: "/groups/{id}",
