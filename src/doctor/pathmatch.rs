@@ -311,6 +311,20 @@ impl Matcher {
                 return Some(m);
             }
         }
+        // A property read (`/users/{id}/identities`): the parent's permissions apply.
+        if cur.len() >= 2
+            && let Some(last) = cur.last()
+            && last.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        {
+            let last = last.clone();
+            if let Some(t) = self.find(&cur[..cur.len() - 1]) {
+                m.template = t.to_string();
+                m.notes.push(format!(
+                    "no template for '{last}': taking it as a property of {t}"
+                ));
+                return Some(m);
+            }
+        }
         None
     }
 }
