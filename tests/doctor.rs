@@ -62,7 +62,10 @@ fn permission_map_is_small_and_complete() {
     let p = m.permission("user.read.all").unwrap();
     let w = p.scheme(Scheme::DelegatedWork).unwrap();
     assert!(w.requires_admin_consent);
-    assert_eq!(w.display_name, "Read all users' full profiles");
+    assert_eq!(
+        w.display_name,
+        "Read all users' full profiles and company properties"
+    );
     assert!(
         !m.permission("User.Read")
             .unwrap()
@@ -972,6 +975,408 @@ mod diagnosis {
                     "{method} {url}"
                 );
             }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Error catalogue: every entry is reachable from a response fixture.
+
+mod catalogue {
+    use graphtui::doctor::catalogue::{Catalogue, catalogue, explain_identity_error};
+    use graphtui::doctor::diagnose::diagnose_at;
+
+    #[test]
+    fn asset_parses_and_every_entry_has_cause_and_action() {
+        let c = Catalogue::parse(graphtui::doctor::catalogue::ASSET).expect("catalogue parses");
+        let codes = |v: Vec<String>| v;
+        let graph = codes(c.graph.iter().map(|e| e.code.clone()).collect());
+        for want in [
+            "Authorization_RequestDenied",
+            "Request_UnsupportedQuery",
+            "Request_BadRequest",
+            "Request_ResourceNotFound",
+            "InvalidAuthenticationToken",
+            "TooManyRequests",
+            "generalException",
+            "serviceNotAvailable",
+            "BadRequest",
+            "ErrorInsufficientPermissionsInAccessToken",
+        ] {
+            assert!(graph.iter().any(|g| g == want), "{want} missing");
+        }
+        for want in [
+            65001, 50076, 50079, 700016, 7000215, 7000222, 7000218, 90002, 9001023, 50126, 50053,
+            50057, 53003, 70008, 700082, 50173, 70011, 700022, 50194, 90038, 70016, 70018, 70019,
+            70020,
+        ] {
+            assert!(
+                c.aadsts.iter().any(|e| e.code == want),
+                "AADSTS{want} missing"
+            );
+        }
+        for e in &c.graph {
+            assert!(e.cause.ends_with('.') && !e.action.is_empty(), "{e:?}");
+        }
+        for e in &c.aadsts {
+            assert!(e.cause.ends_with('.') && !e.action.is_empty(), "{e:?}");
+        }
+    }
+
+    #[test]
+    fn every_graph_entry_is_reached_from_a_response() {
+        for e in &catalogue().graph {
+            let message = e
+                .message_contains
+                .clone()
+                .unwrap_or_else(|| "Something went wrong.".into());
+            let body = serde_json::json!({"error": {"code": e.code, "message": format!("x {message} y"),
+                "innerError": {"date": "2024-01-01T00:00:00", "request-id": "r", "client-request-id": "c"}}})
+            .to_string();
+            let status = e.status.unwrap_or(400);
+            let d = diagnose_at("GET", "/users", None, Some((status, &[], &body)), 0);
+            let x = d
+                .explanations
+                .first()
+                .unwrap_or_else(|| panic!("{} not explained", e.code));
+            assert_eq!(
+                (x.cause.as_str(), x.action.as_str()),
+                (e.cause.as_str(), e.action.as_str()),
+                "{e:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn every_aadsts_and_oauth_entry_is_reached_from_an_identity_error() {
+        for e in &catalogue().aadsts {
+            let body = serde_json::json!({
+                "error": "invalid_grant",
+                "error_description": format!("AADSTS{}: text.\r\nTrace ID: t\r\nCorrelation ID: c\r\nTimestamp: 2016-01-09 02:02:12Z", e.code),
+                "error_codes": [e.code],
+            })
+            .to_string();
+            let x = explain_identity_error(&body);
+            assert_eq!(x[0].code, format!("AADSTS{}", e.code));
+            assert_eq!(x[0].cause, e.cause);
+            // Also through the diagnosis of a failed token request.
+            let d = diagnose_at(
+                "POST",
+                "https://login.microsoftonline.com/common/oauth2/v2.0/token",
+                None,
+                Some((400, &[], &body)),
+                0,
+            );
+            assert!(
+                d.explanations
+                    .iter()
+                    .any(|x| x.code == format!("AADSTS{}", e.code))
+            );
+        }
+        for e in &catalogue().oauth {
+            let body = serde_json::json!({"error": e.code, "error_description": "no number here"})
+                .to_string();
+            let x = explain_identity_error(&body);
+            assert_eq!(
+                x.last().map(|x| x.cause.as_str()),
+                Some(e.cause.as_str()),
+                "{}",
+                e.code
+            );
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Copy as
+
+mod copy_as {
+    use graphtui::doctor::copyas::{copy_as_az_rest, copy_as_curl, copy_as_powershell};
+
+    fn h(v: &[(&str, &str)]) -> Vec<(String, String)> {
+        v.iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect()
+    }
+
+    const URL: &str = "https://graph.microsoft.com/v1.0/users?$filter=startswith(displayName,'O''Brien')&$count=true";
+
+    #[test]
+    fn curl() {
+        let s = copy_as_curl(
+            "get",
+            URL,
+            &h(&[
+                ("Authorization", "Bearer eyJ0eXAiOiJKV1Qi.secret.sig"),
+                ("ConsistencyLevel", "eventual"),
+            ]),
+            None,
+        );
+        assert_eq!(
+            s,
+            "# TOKEN=$(az account get-access-token --resource-type ms-graph --query accessToken -o tsv)\n\
+             curl -sS --globoff -X GET 'https://graph.microsoft.com/v1.0/users?$filter=startswith(displayName,'\\''O'\\'''\\''Brien'\\'')&$count=true' \\\n  \
+             -H \"Authorization: Bearer $TOKEN\" \\\n  \
+             -H 'ConsistencyLevel: eventual'\n"
+        );
+        assert!(!s.contains("eyJ0eXAi"));
+    }
+
+    #[test]
+    fn curl_with_body_and_search() {
+        let s = copy_as_curl(
+            "POST",
+            "/groups/g1/members/$ref",
+            &[],
+            Some(r#"{"@odata.id":"https://graph.microsoft.com/v1.0/directoryObjects/u1"}"#),
+        );
+        assert_eq!(
+            s,
+            "# TOKEN=$(az account get-access-token --resource-type ms-graph --query accessToken -o tsv)\n\
+             curl -sS --globoff -X POST 'https://graph.microsoft.com/v1.0/groups/g1/members/$ref' \\\n  \
+             -H \"Authorization: Bearer $TOKEN\" \\\n  \
+             -H 'Content-Type: application/json' \\\n  \
+             --data-raw '{\"@odata.id\":\"https://graph.microsoft.com/v1.0/directoryObjects/u1\"}'\n"
+        );
+        let s = copy_as_curl("GET", "/users?$search=\"displayName:ann\"", &[], None);
+        assert!(
+            s.contains("'https://graph.microsoft.com/v1.0/users?$search=%22displayName:ann%22'"),
+            "{s}"
+        );
+        assert!(s.contains("-H 'ConsistencyLevel: eventual'"), "{s}");
+    }
+
+    #[test]
+    fn powershell() {
+        let s = copy_as_powershell(
+            "GET",
+            URL,
+            &h(&[
+                ("authorization", "Bearer abc"),
+                ("ConsistencyLevel", "eventual"),
+            ]),
+            None,
+        );
+        assert_eq!(
+            s,
+            "# Connect-MgGraph -Scopes '<permission>' first; the cmdlet uses that session's token.\n\
+             Invoke-MgGraphRequest -Method GET -Uri 'https://graph.microsoft.com/v1.0/users?$filter=startswith(displayName,''O''''Brien'')&$count=true' -Headers @{ 'ConsistencyLevel' = 'eventual' }\n"
+        );
+        let s = copy_as_powershell("PATCH", "/users/u1", &[], Some(r#"{"jobTitle":"Lead's"}"#));
+        assert_eq!(
+            s,
+            "# Connect-MgGraph -Scopes '<permission>' first; the cmdlet uses that session's token.\n\
+             Invoke-MgGraphRequest -Method PATCH -Uri 'https://graph.microsoft.com/v1.0/users/u1' -Body '{\"jobTitle\":\"Lead''s\"}' -ContentType 'application/json'\n"
+        );
+    }
+
+    #[test]
+    fn az_rest() {
+        let s = copy_as_az_rest(
+            "GET",
+            "/users/$count",
+            &h(&[("Authorization", "Bearer abc")]),
+            None,
+        );
+        assert_eq!(
+            s,
+            "# az login first; az rest gets the Graph token for the URL itself.\n\
+             az rest --method get --url 'https://graph.microsoft.com/v1.0/users/$count' --headers 'ConsistencyLevel=eventual'\n"
+        );
+        let s = copy_as_az_rest(
+            "POST",
+            "/beta/users/u1/getMemberGroups",
+            &[],
+            Some(r#"{"securityEnabledOnly":true}"#),
+        );
+        assert_eq!(
+            s,
+            "# az login first; az rest gets the Graph token for the URL itself.\n\
+             az rest --method post --url 'https://graph.microsoft.com/beta/users/u1/getMemberGroups' --body '{\"securityEnabledOnly\":true}'\n"
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Support bundle
+
+mod bundle {
+    use graphtui::config::Cloud;
+    use graphtui::doctor::bundle::{BundleInput, support_bundle, write_bundle};
+
+    fn h(v: &[(&str, &str)]) -> Vec<(String, String)> {
+        v.iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn bundle_has_the_trace_facts_and_no_secrets() {
+        let req = h(&[
+            ("Authorization", "Bearer eyJhbGciOi.SECRET.x"),
+            ("client-request-id", "c-123"),
+        ]);
+        let resp = h(&[
+            ("request-id", "799ac1b2-b3e0-46c9-877e-6eeb72508938"),
+            ("Date", "Sun, 23 May 2021 06:39:06 GMT"),
+            (
+                "x-ms-ags-diagnostic",
+                r#"{"ServerInfo":{"DataCenter":"South Central US","Slice":"E","Ring":"5","ScaleUnit":"003","RoleInstance":"SN4PEPF0000050E"}}"#,
+            ),
+        ]);
+        let body = r#"{"error":{"code":"Authorization_RequestDenied","message":"Insufficient privileges to complete the operation.","innerError":{"date":"2021-05-23T06:39:06","request-id":"799ac1b2-b3e0-46c9-877e-6eeb72508938","client-request-id":"c-123"}}}"#;
+        let text = support_bundle(&BundleInput {
+            method: "get",
+            url: "https://graph.microsoft.com/v1.0/users?$top=5&$skiptoken=RFNwdAIAAQAAAD8",
+            request_headers: &req,
+            status: Some(403),
+            response_headers: &resp,
+            body,
+            tenant: Some("contoso.onmicrosoft.com"),
+            cloud: Cloud::Global,
+            client_id: Some("14d82eec-204b-4c2f-b7e8-296a70dab67e"),
+        });
+        for want in [
+            "request:             GET https://graph.microsoft.com/v1.0/users?$top=5&$skiptoken=REDACTED\n",
+            "status:              403\n",
+            "error:               Authorization_RequestDenied: Insufficient privileges to complete the operation.\n",
+            "request-id:          799ac1b2-b3e0-46c9-877e-6eeb72508938\n",
+            "client-request-id:   c-123\n",
+            "date:                Sun, 23 May 2021 06:39:06 GMT\n",
+            "x-ms-ags-diagnostic: {\"ServerInfo\":{\"DataCenter\":\"South Central US\"",
+            "tenant:              contoso.onmicrosoft.com\n",
+            "cloud:               Global (https://graph.microsoft.com)\n",
+        ] {
+            assert!(text.contains(want), "missing {want:?} in\n{text}");
+        }
+        assert!(!text.contains("SECRET") && !text.contains("Bearer") && !text.contains("RFNwdAIA"));
+
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bundle.txt");
+        std::fs::write(&path, "old and longer text that must go away entirely").unwrap();
+        write_bundle(&path, &text).unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600);
+        }
+    }
+
+    #[test]
+    fn bundle_for_an_identity_error_and_missing_facts() {
+        let body = r#"{"error":"invalid_client","error_description":"AADSTS7000215: Invalid client secret provided.\r\nTrace ID: t","error_codes":[7000215]}"#;
+        let text = support_bundle(&BundleInput {
+            method: "POST",
+            url: "https://login.microsoftonline.us/contoso/oauth2/v2.0/token",
+            status: Some(401),
+            body,
+            cloud: Cloud::Usgov,
+            ..Default::default()
+        });
+        assert!(text.contains("error:               invalid_client: AADSTS7000215: Invalid client secret provided.\n"), "{text}");
+        assert!(text.contains("request-id:          -\n"));
+        assert!(text.contains("US Gov L4 (GCC High) (https://graph.microsoft.us)"));
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// `graphtui explain`
+
+mod explain {
+    use graphtui::cli::OutputFormat;
+    use graphtui::cli::explain::explain_report;
+    use graphtui::doctor::claims::{Claims, fake_jwt};
+    use serde_json::json;
+
+    #[test]
+    fn text_without_a_token() {
+        let out = explain_report(
+            "/v1.0/users/u1/memberOf/microsoft.graph.group",
+            "get",
+            OutputFormat::Text,
+            None,
+        );
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        let s = out.stdout;
+        assert!(s.starts_with("GET /v1.0/users/u1/memberOf/microsoft.graph.group\n  matches /users/{id}/memberof (v1.0)\n"), "{s}");
+        assert!(s.contains("OData cast microsoft.graph.group ignored"));
+        assert!(s.contains("\nDelegated (work or school account):\n  least privileged: User.Read\n  * User.Read "), "{s}");
+        assert!(
+            s.contains(
+                "\nApplication:\n  least privileged: Directory.Read.All\n  * Directory.Read.All "
+            ),
+            "{s}"
+        );
+        assert!(s.ends_with("Not signed in; showing requirements only.\n"));
+        // Least privileged first.
+        let app = s.split("\nApplication:\n").nth(1).unwrap();
+        assert!(
+            app.find("Directory.Read.All").unwrap() < app.find("Directory.ReadWrite.All").unwrap()
+        );
+    }
+
+    #[test]
+    fn text_with_a_token() {
+        let c = Claims::decode(&fake_jwt(&json!({"aud": "https://graph.microsoft.com", "scp": "User.Read", "exp": 4_000_000_000i64}))).unwrap();
+        let out = explain_report("/users", "GET", OutputFormat::Text, Some(&c));
+        assert!(
+            out.stdout
+                .contains("Your token (decoded locally without signature validation"),
+            "{}",
+            out.stdout
+        );
+        assert!(
+            out.stdout
+                .contains("graphtui login --scopes User.ReadBasic.All"),
+            "{}",
+            out.stdout
+        );
+    }
+
+    #[test]
+    fn json_output() {
+        let out = explain_report("/groups/g/members", "GET", OutputFormat::Json, None);
+        let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+        assert_eq!(v["template"], "/groups/{id}/members");
+        assert_eq!(v["requirements"][0]["scheme"], "DelegatedWork");
+        assert_eq!(
+            v["requirements"][0]["least"][0][0],
+            "GroupMember.ReadBasic.All"
+        );
+        assert_eq!(
+            v["requirements"][0]["candidates"][0]["name"],
+            "GroupMember.ReadBasic.All"
+        );
+        assert_eq!(v["token"], serde_json::Value::Null);
+    }
+
+    #[test]
+    fn bad_input() {
+        let out = explain_report("/nope/nothing", "GET", OutputFormat::Text, None);
+        assert_eq!(out.code, 1);
+        assert!(out.stderr.contains("no matching path"));
+        let out = explain_report("/users", "FETCH", OutputFormat::Text, None);
+        assert_eq!(out.code, 2);
+        let out = explain_report("/users", "GET", OutputFormat::Csv, None);
+        assert_eq!(out.code, 2);
+        let out = explain_report("  ", "GET", OutputFormat::Text, None);
+        assert_eq!(out.code, 2);
+    }
+}
+
+mod robustness {
+    use graphtui::doctor::diagnose::diagnose_at;
+    use graphtui::doctor::pathmatch::match_request;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+        #[test]
+        fn matcher_and_diagnosis_never_panic(url in "(/[a-zA-Z0-9$.(){}':=@%#-]{0,12}){0,6}(\\?[a-z$=&' ]{0,20})?", status in 100u16..600, body in ".{0,80}") {
+            let _ = match_request(&url);
+            let _ = diagnose_at("GET", &url, None, Some((status, &[], &body)), 0);
         }
     }
 }
