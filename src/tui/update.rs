@@ -1802,7 +1802,9 @@ mod tests {
         update(&mut m, Action::Sort);
         let l = m.top_list().unwrap();
         assert_eq!(l.sort, Some(("displayName".into(), false)));
-        assert_eq!(display_name(l.selected().unwrap()), "User 00199");
+        assert_eq!(display_name(&l.rows[l.order[0]]), "User 00199");
+        // The selected row stays selected through the re-sort.
+        assert_eq!(display_name(l.selected().unwrap()), "User 00019");
     }
 
     #[test]
