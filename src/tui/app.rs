@@ -83,9 +83,12 @@ pub fn event_action(m: &Model, keys: &KeyMap, ev: Event) -> Option<Action> {
             _ => None,
         },
         Event::Paste(s) => match &m.overlay {
-            Some(Overlay::Palette(_) | Overlay::QueryBar(_)) => None.or(Some(Action::Status(
-                format!("pasted {} characters: type them or use :get", s.chars().count()),
-            ))),
+            Some(Overlay::Palette(_) | Overlay::QueryBar(_)) => {
+                None.or(Some(Action::Status(format!(
+                    "pasted {} characters: type them or use :get",
+                    s.chars().count()
+                ))))
+            }
             _ => None,
         },
         _ => None,
@@ -116,7 +119,12 @@ fn init_logging(data_dir: &Path, verbose: u8) -> Option<PathBuf> {
 
 fn restore_terminal() {
     let _ = disable_raw_mode();
-    let _ = execute!(stdout(), DisableMouseCapture, LeaveAlternateScreen, crossterm::cursor::Show);
+    let _ = execute!(
+        stdout(),
+        DisableMouseCapture,
+        LeaveAlternateScreen,
+        crossterm::cursor::Show
+    );
 }
 
 fn install_panic_hook(log: Option<PathBuf>) {

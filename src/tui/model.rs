@@ -120,7 +120,13 @@ impl Kind {
                 "id",
             ],
             Kind::Group => &["displayName", "mail", "groupTypes", "securityEnabled", "id"],
-            _ => &["@odata.type", "displayName", "userPrincipalName", "mail", "id"],
+            _ => &[
+                "@odata.type",
+                "displayName",
+                "userPrincipalName",
+                "mail",
+                "id",
+            ],
         };
         v.iter().map(|s| s.to_string()).collect()
     }
@@ -261,11 +267,17 @@ impl Query {
         // Split on "  $" boundaries (two spaces then a known parameter).
         let mut rest = s.trim();
         while !rest.is_empty() {
-            let next = ["  $filter=", "  $search=", "  $orderby=", "  $select=", "  $top="]
-                .iter()
-                .filter_map(|k| rest.find(k))
-                .min()
-                .unwrap_or(rest.len());
+            let next = [
+                "  $filter=",
+                "  $search=",
+                "  $orderby=",
+                "  $select=",
+                "  $top=",
+            ]
+            .iter()
+            .filter_map(|k| rest.find(k))
+            .min()
+            .unwrap_or(rest.len());
             let part = &rest[..next];
             if let Some((k, v)) = part.split_once('=') {
                 let v = v.to_string();
@@ -288,8 +300,14 @@ impl Query {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Load {
     Idle,
-    Loading { pages: u32, all: bool },
-    Failed { message: String, exchange: Option<u64> },
+    Loading {
+        pages: u32,
+        all: bool,
+    },
+    Failed {
+        message: String,
+        exchange: Option<u64>,
+    },
 }
 
 /// One entry of the navigation stack.
@@ -433,7 +451,10 @@ pub enum WhyResult {
     Paths(Vec<Vec<String>>),
     NotMember,
     /// The group has dynamic membership with this rule.
-    Dynamic { rule: String, member: bool },
+    Dynamic {
+        rule: String,
+        member: bool,
+    },
 }
 
 /// The why-member screen.

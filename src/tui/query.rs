@@ -67,7 +67,11 @@ pub fn advanced_reasons(kind: Kind, q: &Query) -> Vec<String> {
             _ => &["displayname"],
         };
         for part in q.orderby.split(',') {
-            let prop = part.split_whitespace().next().unwrap_or("").to_ascii_lowercase();
+            let prop = part
+                .split_whitespace()
+                .next()
+                .unwrap_or("")
+                .to_ascii_lowercase();
             if !prop.is_empty() && !basic.contains(&prop.as_str()) {
                 why.push(format!("$orderby on {prop} is advanced-only"));
             }
@@ -174,7 +178,12 @@ pub fn diagnostics(q: &Query) -> Vec<Diagnostic> {
         }
     }
     if in_str {
-        out.push(diag(0, str_start, f.len(), "unterminated string: add a closing '"));
+        out.push(diag(
+            0,
+            str_start,
+            f.len(),
+            "unterminated string: add a closing '",
+        ));
     } else if let Some(&i) = open_at.last() {
         out.push(diag(0, i, i + 1, "unclosed '(': add a ')'"));
     }
@@ -210,7 +219,12 @@ pub fn diagnostics(q: &Query) -> Vec<Diagnostic> {
     if !t.is_empty() {
         match t.parse::<u32>() {
             Ok(n) if (1..=999).contains(&n) => {}
-            _ => out.push(diag(4, 0, q.top.len(), "$top must be a number from 1 to 999")),
+            _ => out.push(diag(
+                4,
+                0,
+                q.top.len(),
+                "$top must be a number from 1 to 999",
+            )),
         }
     }
     out
@@ -232,6 +246,9 @@ pub fn complete(kind: Kind, field: usize, text: &str) -> Vec<String> {
         .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '@' || c == '.'))
         .map_or(0, |i| i + 1);
     let word = &text[word_start..];
+    if word.is_empty() && field != 4 {
+        return vec![];
+    }
     let props = kind.all_columns();
     let funcs = [
         "startsWith(",

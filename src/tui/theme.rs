@@ -36,7 +36,9 @@ impl Theme {
             error: Style::default().fg(Color::Red).add_modifier(Modifier::BOLD),
             ok: Style::default().fg(Color::Green),
             dim: Style::default().fg(Color::DarkGray),
-            accent: Style::default().fg(Color::Cyan).add_modifier(Modifier::BOLD),
+            accent: Style::default()
+                .fg(Color::Cyan)
+                .add_modifier(Modifier::BOLD),
             selected: Style::default().add_modifier(Modifier::REVERSED),
             focus_col: Style::default().add_modifier(Modifier::UNDERLINED | Modifier::BOLD),
             key: Style::default().fg(Color::Cyan),
@@ -51,7 +53,9 @@ impl Theme {
         Theme {
             header: Style::default().fg(Color::White).bg(Color::Blue),
             dim: Style::default().fg(Color::Gray),
-            accent: Style::default().fg(Color::Blue).add_modifier(Modifier::BOLD),
+            accent: Style::default()
+                .fg(Color::Blue)
+                .add_modifier(Modifier::BOLD),
             key: Style::default().fg(Color::Blue),
             warn: Style::default().fg(Color::Rgb(150, 90, 0)),
             json_str: Style::default().fg(Color::Rgb(0, 110, 0)),

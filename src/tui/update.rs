@@ -17,7 +17,10 @@ pub const COMMANDS: &[(&str, &str)] = &[
     ("get", "get <Graph path or pasted URL>: fetch anything"),
     ("ctx", "show the profile / tenant in use"),
     ("history", "request history (inspector)"),
-    ("export", "export [csv|json|ndjson]: export the current list"),
+    (
+        "export",
+        "export [csv|json|ndjson]: export the current list",
+    ),
     ("help", "key help"),
     ("quit", "leave graphtui"),
 ];
@@ -303,7 +306,9 @@ pub fn recompute_order(l: &mut ListView) {
     let needle = l.filter.to_lowercase();
     let sel = l.order.get(l.cursor).copied();
     l.order = (0..l.rows.len())
-        .filter(|&i| needle.is_empty() || l.haystack.get(i).is_some_and(|h| fuzzy_match(h, &needle)))
+        .filter(|&i| {
+            needle.is_empty() || l.haystack.get(i).is_some_and(|h| fuzzy_match(h, &needle))
+        })
         .collect();
     if let Some((col, asc)) = &l.sort {
         let key = |i: &usize| cell_text(l.rows[*i].get(col)).to_lowercase();
@@ -365,7 +370,13 @@ pub fn open_collection(
         queryable: true,
         owner: None,
     };
-    open_list(m, title.to_string(), kind, source, query.unwrap_or_default())
+    open_list(
+        m,
+        title.to_string(),
+        kind,
+        source,
+        query.unwrap_or_default(),
+    )
 }
 
 fn open_list(m: &mut Model, title: String, kind: Kind, source: Source, q: Query) -> Vec<Command> {
@@ -847,7 +858,9 @@ pub fn visible_json_lines(v: &Value, folded: &[usize]) -> Vec<(usize, String)> {
             while j < lines.len() {
                 let l = &lines[j];
                 let ind = l.len() - l.trim_start().len();
-                if ind == indent && (l.trim_start().starts_with('}') || l.trim_start().starts_with(']')) {
+                if ind == indent
+                    && (l.trim_start().starts_with('}') || l.trim_start().starts_with(']'))
+                {
                     break;
                 }
                 j += 1;
@@ -1028,7 +1041,9 @@ fn why_member(m: &mut Model) -> Vec<Command> {
             // The toggle reloaded with a new generation; only its fetch matters.
             return reload_top(m, cmds);
         }
-        m.status = Some("why-member: open a user's groups (g) or a group's members (M) and press w".into());
+        m.status = Some(
+            "why-member: open a user's groups (g) or a group's members (M) and press w".into(),
+        );
         return vec![];
     };
     let Some(sel) = l.selected() else {
@@ -1045,7 +1060,9 @@ fn why_member(m: &mut Model) -> Vec<Command> {
             m.status = Some("pick a group and press w: why is this user in it?".into());
             return reload_top(m, cmds);
         }
-        m.status = Some("why-member: open a user's groups (g) or a group's members (M) and press w".into());
+        m.status = Some(
+            "why-member: open a user's groups (g) or a group's members (M) and press w".into(),
+        );
         return vec![];
     };
     let sel_name = display_name(sel);
@@ -1056,10 +1073,12 @@ fn why_member(m: &mut Model) -> Vec<Command> {
             (owner.kind, owner.id, owner.name, sel_id, sel_name)
         } else if is_members_of {
             (sel_kind, sel_id, sel_name, owner.id, owner.name)
-    } else {
-        m.status = Some("why-member: select a group in a groups list, or a member in a members list".into());
-        return vec![];
-    };
+        } else {
+            m.status = Some(
+                "why-member: select a group in a groups list, or a member in a members list".into(),
+            );
+            return vec![];
+        };
     let w = WhyView {
         member: member_name.clone(),
         group: group_name.clone(),
@@ -1131,7 +1150,12 @@ fn open_query_bar(m: &mut Model) -> Vec<Command> {
 
 /// The query currently typed in a query bar.
 pub fn query_of(q: &QueryBar) -> Query {
-    let f = |i: usize| q.inputs.get(i).map(|t| t.lines().join(" ")).unwrap_or_default();
+    let f = |i: usize| {
+        q.inputs
+            .get(i)
+            .map(|t| t.lines().join(" "))
+            .unwrap_or_default()
+    };
     Query {
         filter: f(0),
         search: f(1),
@@ -1231,8 +1255,11 @@ fn overlay_action(m: &mut Model, a: Action) -> Vec<Command> {
                     }
                     let slot = m.top().map(|v| v.slot).unwrap_or(0);
                     if let Some(l) = top_list_mut(m) {
-                        let mut select: Vec<String> =
-                            cols.iter().filter(|c| !c.starts_with('@')).cloned().collect();
+                        let mut select: Vec<String> = cols
+                            .iter()
+                            .filter(|c| !c.starts_with('@'))
+                            .cloned()
+                            .collect();
                         if !select.iter().any(|c| c == "id") {
                             select.push("id".into());
                         }
@@ -1459,7 +1486,12 @@ fn run_command(m: &mut Model, line: &str) -> Vec<Command> {
         "me" => push_detail(m, Kind::User, "/me".into(), "me".into()),
         "user" if !arg.is_empty() => {
             if is_guid(arg) || arg.contains('@') {
-                push_detail(m, Kind::User, format!("/users/{arg}"), format!("user {arg}"))
+                push_detail(
+                    m,
+                    Kind::User,
+                    format!("/users/{arg}"),
+                    format!("user {arg}"),
+                )
             } else {
                 let q = Query {
                     filter: format!(
@@ -1473,13 +1505,24 @@ fn run_command(m: &mut Model, line: &str) -> Vec<Command> {
         }
         "group" if !arg.is_empty() => {
             if is_guid(arg) {
-                push_detail(m, Kind::Group, format!("/groups/{arg}"), format!("group {arg}"))
+                push_detail(
+                    m,
+                    Kind::Group,
+                    format!("/groups/{arg}"),
+                    format!("group {arg}"),
+                )
             } else {
                 let q = Query {
                     filter: format!("startsWith(displayName,'{}')", quote(arg)),
                     ..Query::default()
                 };
-                open_collection(m, &format!("groups '{arg}'"), Kind::Group, "/groups", Some(q))
+                open_collection(
+                    m,
+                    &format!("groups '{arg}'"),
+                    Kind::Group,
+                    "/groups",
+                    Some(q),
+                )
             }
         }
         "get" if !arg.is_empty() => {
@@ -1573,7 +1616,13 @@ fn export(m: &mut Model, c: char) -> Vec<Command> {
             l.partial(),
         ),
         Body::Detail(d) => match &d.value {
-            Some(v) => (vec![v], v.as_object().map(|o| o.keys().cloned().collect()).unwrap_or_default(), false),
+            Some(v) => (
+                vec![v],
+                v.as_object()
+                    .map(|o| o.keys().cloned().collect())
+                    .unwrap_or_default(),
+                false,
+            ),
             None => return vec![],
         },
         Body::Why(_) => return vec![],
@@ -1620,7 +1669,11 @@ pub fn to_csv(objects: &[&Value], columns: &[String]) -> String {
             s.to_string()
         }
     }
-    let mut out = columns.iter().map(|c| field(c)).collect::<Vec<_>>().join(",");
+    let mut out = columns
+        .iter()
+        .map(|c| field(c))
+        .collect::<Vec<_>>()
+        .join(",");
     out.push('\n');
     for o in objects {
         let row: Vec<String> = columns
@@ -1716,7 +1769,16 @@ mod tests {
         assert!(m.signin.is_none());
         assert_eq!(m.stack.len(), 1);
         match &cmds[..] {
-            [Command::Fetch { fetch: Fetch::Page { request, first: true }, .. }] => {
+            [
+                Command::Fetch {
+                    fetch:
+                        Fetch::Page {
+                            request,
+                            first: true,
+                        },
+                    ..
+                },
+            ] => {
                 assert_eq!(request.url, "/users?$top=100");
             }
             other => panic!("unexpected {other:?}"),
@@ -1758,7 +1820,9 @@ mod tests {
         assert!(l.offset > 0 && l.cursor < l.offset + m.list_rows());
         let cmds = update(&mut m, Action::Open);
         assert_eq!(m.stack.len(), 2);
-        assert!(matches!(&cmds[0], Command::Fetch { fetch: Fetch::Object(r), .. } if r.url == "/users/id-30"));
+        assert!(
+            matches!(&cmds[0], Command::Fetch { fetch: Fetch::Object(r), .. } if r.url == "/users/id-30")
+        );
         let cmds = update(&mut m, Action::Back);
         assert!(matches!(cmds[0], Command::Cancel { .. }));
         assert_eq!(m.top_list().unwrap().cursor, 30);
@@ -1776,7 +1840,16 @@ mod tests {
         assert!(m.top_list().unwrap().partial());
         let cmds = update(&mut m, Action::Bottom);
         match &cmds[..] {
-            [Command::Fetch { fetch: Fetch::Page { request, first: false }, .. }] => {
+            [
+                Command::Fetch {
+                    fetch:
+                        Fetch::Page {
+                            request,
+                            first: false,
+                        },
+                    ..
+                },
+            ] => {
                 assert_eq!(request.url, "http://x/next");
                 assert_eq!(request.headers[0].0, "ConsistencyLevel");
             }
@@ -1795,9 +1868,16 @@ mod tests {
         }
         let l = m.top_list().unwrap();
         assert!(l.order.len() < 200 && !l.order.is_empty());
-        assert!(l.order.iter().any(|&i| display_name(&l.rows[i]) == "User 00019"));
+        assert!(
+            l.order
+                .iter()
+                .any(|&i| display_name(&l.rows[i]) == "User 00019")
+        );
         assert!(fuzzy_match("user 00019", "u019") && !fuzzy_match("user 00019", "zz"));
-        update(&mut m, Action::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)));
+        update(
+            &mut m,
+            Action::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)),
+        );
         update(&mut m, Action::Sort);
         update(&mut m, Action::Sort);
         let l = m.top_list().unwrap();
@@ -1813,13 +1893,19 @@ mod tests {
         open_collection(&mut m, "Users", Kind::User, "/users", None);
         load(&mut m, users(3), None);
         let c = update(&mut m, Action::Groups);
-        assert!(matches!(&c[0], Command::Fetch { fetch: Fetch::Page { request, .. }, .. } if request.url.starts_with("/users/id-0/memberOf")));
+        assert!(
+            matches!(&c[0], Command::Fetch { fetch: Fetch::Page { request, .. }, .. } if request.url.starts_with("/users/id-0/memberOf"))
+        );
         let c = update(&mut m, Action::ToggleTransitive);
-        assert!(matches!(&c[0], Command::Fetch { fetch: Fetch::Page { request, .. }, .. } if request.url.starts_with("/users/id-0/transitiveMemberOf")));
+        assert!(
+            matches!(&c[0], Command::Fetch { fetch: Fetch::Page { request, .. }, .. } if request.url.starts_with("/users/id-0/transitiveMemberOf"))
+        );
         assert!(m.top().unwrap().title.ends_with("(transitive)"));
         update(&mut m, Action::Back);
         let c = update(&mut m, Action::ManagerChain);
-        assert!(matches!(&c[0], Command::Fetch { fetch: Fetch::ManagerChain { user_id }, .. } if user_id == "id-0"));
+        assert!(
+            matches!(&c[0], Command::Fetch { fetch: Fetch::ManagerChain { user_id }, .. } if user_id == "id-0")
+        );
         update(&mut m, Action::Back);
         update(&mut m, Action::Members);
         assert_eq!(m.stack.len(), 1, "members needs a group");
@@ -1834,11 +1920,15 @@ mod tests {
         update(&mut m, Action::Groups);
         load(
             &mut m,
-            vec![json!({"@odata.type": "#microsoft.graph.group", "id": "g1", "displayName": "Sales"})],
+            vec![
+                json!({"@odata.type": "#microsoft.graph.group", "id": "g1", "displayName": "Sales"}),
+            ],
             None,
         );
         let c = update(&mut m, Action::WhyMember);
-        assert!(matches!(&c[0], Command::Fetch { fetch: Fetch::Why { member_id, group_id, .. }, .. } if member_id == "id-0" && group_id == "g1"));
+        assert!(
+            matches!(&c[0], Command::Fetch { fetch: Fetch::Why { member_id, group_id, .. }, .. } if member_id == "id-0" && group_id == "g1")
+        );
         assert_eq!(m.top().unwrap().title, "why is User 00000 in Sales");
     }
 
@@ -1851,14 +1941,22 @@ mod tests {
             update(&mut m, key(c));
         }
         // Completions may be showing; Esc closes them, Enter runs.
-        update(&mut m, Action::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)));
-        let cmds = update(&mut m, Action::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)));
+        update(
+            &mut m,
+            Action::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)),
+        );
+        let cmds = update(
+            &mut m,
+            Action::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)),
+        );
         assert!(m.overlay.is_none());
         assert!(m.top_list().unwrap().advanced);
         assert!(matches!(cmds.last(), Some(Command::SaveHistory(h)) if h["/users"].len() == 1));
         // Up in a fresh query bar recalls it.
         update(&mut m, Action::QueryBar);
-        let Some(Overlay::QueryBar(q)) = &m.overlay else { panic!() };
+        let Some(Overlay::QueryBar(q)) = &m.overlay else {
+            panic!()
+        };
         assert_eq!(q.inputs[0].lines()[0], "endsWith(mail,'@x.com')");
     }
 
@@ -1870,8 +1968,14 @@ mod tests {
         for c in "startsWith(".chars() {
             update(&mut m, key(c));
         }
-        update(&mut m, Action::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)));
-        let cmds = update(&mut m, Action::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)));
+        update(
+            &mut m,
+            Action::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)),
+        );
+        let cmds = update(
+            &mut m,
+            Action::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)),
+        );
         assert!(cmds.is_empty());
         assert!(m.status.as_deref().unwrap().starts_with("not run"));
     }
@@ -1881,9 +1985,16 @@ mod tests {
         let mut m = model();
         assert_eq!(palette_candidates("gr"), vec!["groups", "group"]);
         let c = run_command(&mut m, "user Adele");
-        assert!(matches!(&c[0], Command::Fetch { fetch: Fetch::Page { request, .. }, .. } if request.url.contains("startsWith(displayName,'Adele')")));
-        let c = run_command(&mut m, "get https://graph.microsoft.com/v1.0/organization?$select=id");
-        assert!(matches!(&c[0], Command::Fetch { fetch: Fetch::Object(r), .. } if r.url == "/organization?$select=id"));
+        assert!(
+            matches!(&c[0], Command::Fetch { fetch: Fetch::Page { request, .. }, .. } if request.url.contains("startsWith(displayName,'Adele')"))
+        );
+        let c = run_command(
+            &mut m,
+            "get https://graph.microsoft.com/v1.0/organization?$select=id",
+        );
+        assert!(
+            matches!(&c[0], Command::Fetch { fetch: Fetch::Object(r), .. } if r.url == "/organization?$select=id")
+        );
         run_command(&mut m, "bogus");
         assert!(m.status.as_deref().unwrap().contains("unknown command"));
     }
@@ -1911,7 +2022,10 @@ mod tests {
                 exchange: Some(7),
             },
         );
-        assert!(matches!(m.overlay, Some(Overlay::Inspector(Inspector { selected: 0, .. }))));
+        assert!(matches!(
+            m.overlay,
+            Some(Overlay::Inspector(Inspector { selected: 0, .. }))
+        ));
         assert!(matches!(m.top_list().unwrap().load, Load::Failed { .. }));
     }
 

@@ -27,7 +27,11 @@ pub struct Sent {
 impl Sent {
     /// True for a 2xx response.
     pub fn ok(&self) -> bool {
-        self.exchange.error.is_none() && self.exchange.status.is_some_and(|s| (200..300).contains(&s))
+        self.exchange.error.is_none()
+            && self
+                .exchange
+                .status
+                .is_some_and(|s| (200..300).contains(&s))
     }
     /// A one-line description of a failure (`403 Authorization_RequestDenied: Insufficient…`).
     pub fn failure(&self) -> String {
@@ -277,7 +281,13 @@ impl Ctx {
                 group_name,
             } => {
                 let result = self
-                    .why(member_kind, &member_id, &member_name, &group_id, &group_name)
+                    .why(
+                        member_kind,
+                        &member_id,
+                        &member_name,
+                        &group_id,
+                        &group_name,
+                    )
                     .await;
                 match result {
                     Ok(result) => self.emit(Action::Why {
@@ -321,10 +331,7 @@ impl Ctx {
                 Some(n) if all => {
                     first = false;
                     // Headers are not carried over to later pages: send them again.
-                    request = Request {
-                        url: n,
-                        ..request
-                    };
+                    request = Request { url: n, ..request };
                 }
                 _ => return,
             }
@@ -548,13 +555,10 @@ mod tests {
     impl Backend for Fake {
         fn send(&self, req: Request, _events: Events) -> BoxFuture<'static, Sent> {
             let path = req.url.split('?').next().unwrap_or("").to_string();
-            let (status, body) = self
-                .routes
-                .lock()
-                .unwrap()
-                .get(&path)
-                .cloned()
-                .unwrap_or((404, json!({"error": {"code": "Request_ResourceNotFound", "message": "nope"}})));
+            let (status, body) = self.routes.lock().unwrap().get(&path).cloned().unwrap_or((
+                404,
+                json!({"error": {"code": "Request_ResourceNotFound", "message": "nope"}}),
+            ));
             Box::pin(async move {
                 Sent {
                     exchange: Exchange {
@@ -603,8 +607,16 @@ mod tests {
     #[tokio::test]
     async fn why_finds_nested_paths() {
         let f = fake(&[
-            ("/groups/g3", 200, json!({"id": "g3", "displayName": "G3", "groupTypes": []})),
-            ("/users/u1/memberOf", 200, json!({"value": [grp("g1"), grp("g2")]})),
+            (
+                "/groups/g3",
+                200,
+                json!({"id": "g3", "displayName": "G3", "groupTypes": []}),
+            ),
+            (
+                "/users/u1/memberOf",
+                200,
+                json!({"value": [grp("g1"), grp("g2")]}),
+            ),
             ("/groups/g1/memberOf", 200, json!({"value": [grp("g3")]})),
             ("/groups/g2/memberOf", 200, json!({"value": [grp("g3")]})),
             ("/groups/g3/memberOf", 200, json!({"value": []})),
@@ -640,9 +652,21 @@ mod tests {
     async fn manager_chain_stops_at_404_and_paging_follows_next_links() {
         let f = fake(&[
             ("/users/a", 200, json!({"id": "a", "displayName": "A"})),
-            ("/users/a/manager", 200, json!({"id": "b", "displayName": "B"})),
-            ("/users/b/manager", 200, json!({"id": "c", "displayName": "C"})),
-            ("/users", 200, json!({"value": [{"id": "1"}], "@odata.nextLink": "/users2"})),
+            (
+                "/users/a/manager",
+                200,
+                json!({"id": "b", "displayName": "B"}),
+            ),
+            (
+                "/users/b/manager",
+                200,
+                json!({"id": "c", "displayName": "C"}),
+            ),
+            (
+                "/users",
+                200,
+                json!({"value": [{"id": "1"}], "@odata.nextLink": "/users2"}),
+            ),
             ("/users2", 200, json!({"value": [{"id": "2"}]})),
         ]);
         let (tx, mut rx) = mpsc::unbounded_channel();
@@ -650,7 +674,9 @@ mod tests {
         w.run(Command::Fetch {
             slot: 1,
             generation: 1,
-            fetch: Fetch::ManagerChain { user_id: "a".into() },
+            fetch: Fetch::ManagerChain {
+                user_id: "a".into(),
+            },
         });
         let r = results(&mut rx).await;
         let ids: Vec<String> = r
@@ -671,7 +697,14 @@ mod tests {
         });
         let r = results(&mut rx).await;
         assert_eq!(r.len(), 2);
-        assert!(matches!(&r[1], Action::Page { first: false, more_coming: false, .. }));
+        assert!(matches!(
+            &r[1],
+            Action::Page {
+                first: false,
+                more_coming: false,
+                ..
+            }
+        ));
     }
 
     #[tokio::test]
@@ -692,6 +725,8 @@ mod tests {
             },
         });
         let r = results(&mut rx).await;
-        assert!(matches!(&r[0], Action::Failed { slot: 3, generation: 9, message, exchange: Some(_) } if message.starts_with("403 Authorization_RequestDenied")));
+        assert!(
+            matches!(&r[0], Action::Failed { slot: 3, generation: 9, message, exchange: Some(_) } if message.starts_with("403 Authorization_RequestDenied"))
+        );
     }
 }

@@ -15,7 +15,10 @@ use unicode_width::UnicodeWidthStr;
 pub fn draw(f: &mut Frame, area: Rect, d: &DetailView, ui: &Ui) {
     let t = ui.theme;
     let title = if d.raw {
-        format!(" {} · raw JSON (Enter folds, / searches, J properties) ", d.kind.label())
+        format!(
+            " {} · raw JSON (Enter folds, / searches, J properties) ",
+            d.kind.label()
+        )
     } else {
         format!(" {} · properties (J raw JSON) ", d.kind.label())
     };

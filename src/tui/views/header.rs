@@ -29,7 +29,10 @@ pub fn draw(f: &mut Frame, area: Rect, m: &Model, ui: &Ui) {
         };
         right.push(Span::styled(txt, t.badge));
     } else if h.in_flight > 0 {
-        right.push(Span::styled(format!(" ● {} in flight ", h.in_flight), t.badge));
+        right.push(Span::styled(
+            format!(" ● {} in flight ", h.in_flight),
+            t.badge,
+        ));
     } else {
         right.push(Span::styled(" ○ idle ", t.header));
     }

@@ -32,13 +32,18 @@ pub fn draw(f: &mut Frame, area: Rect, m: &Model, i: &Inspector, ui: &Ui) {
                     (None, _) => "ERR".into(),
                 };
                 let path = decode(&x.url);
-                let path = path.split_once("/v1.0").map_or(path.clone(), |(_, p)| p.to_string());
+                let path = path
+                    .split_once("/v1.0")
+                    .map_or(path.clone(), |(_, p)| p.to_string());
                 let line = Line::from(vec![
                     Span::styled(
                         format!("{status:>3} "),
                         if x.failed() { t.error } else { t.ok },
                     ),
-                    Span::raw(truncate(&format!("{} {path}", x.method), (list_w - 6) as usize)),
+                    Span::raw(truncate(
+                        &format!("{} {path}", x.method),
+                        (list_w - 6) as usize,
+                    )),
                 ]);
                 if n == i.selected {
                     line.style(t.selected)
@@ -81,13 +86,20 @@ pub fn exchange_lines(x: &Exchange, ui: &Ui) -> Vec<Line<'static>> {
             out.push(Line::from(Span::styled(format!("✗ {e}"), t.error)));
         } else if let Some(g) = graph_error::decode(&x.body) {
             let status = x.status.unwrap_or(0);
-            out.push(Line::from(vec![
-                Span::styled(format!("✗ {status} {}", g.code), t.error),
-            ]));
-            out.push(Line::from(format!("  {}", crate::util::sanitize(&g.message))));
+            out.push(Line::from(vec![Span::styled(
+                format!("✗ {status} {}", g.code),
+                t.error,
+            )]));
+            out.push(Line::from(format!(
+                "  {}",
+                crate::util::sanitize(&g.message)
+            )));
             let m = graph_error::meaning(status, &g.code);
             if !m.is_empty() {
-                out.push(Line::from(Span::styled(format!("  What it usually means: {m}"), t.warn)));
+                out.push(Line::from(Span::styled(
+                    format!("  What it usually means: {m}"),
+                    t.warn,
+                )));
             }
             for (k, v) in [
                 ("request-id", &g.request_id),
@@ -124,7 +136,11 @@ pub fn exchange_lines(x: &Exchange, ui: &Ui) -> Vec<Line<'static>> {
         Span::styled(format!("  ·  {} ms", x.duration_ms), t.dim),
         Span::styled(
             if x.retries > 0 {
-                format!("  ·  {} retr{}", x.retries, if x.retries == 1 { "y" } else { "ies" })
+                format!(
+                    "  ·  {} retr{}",
+                    x.retries,
+                    if x.retries == 1 { "y" } else { "ies" }
+                )
             } else {
                 String::new()
             },

@@ -82,7 +82,10 @@ pub fn draw(f: &mut Frame, area: Rect, l: &ListView, ui: &Ui) {
     {
         let p = Paragraph::new(vec![
             Line::from(""),
-            Line::from(Span::styled(format!("  Could not load: {message}"), t.error)),
+            Line::from(Span::styled(
+                format!("  Could not load: {message}"),
+                t.error,
+            )),
             Line::from(Span::styled(
                 "  i opens the inspector on this request · ctrl-r retries · Esc goes back",
                 t.dim,
@@ -99,8 +102,7 @@ pub fn draw(f: &mut Frame, area: Rect, l: &ListView, ui: &Ui) {
             (_, false) => "  No loaded row matches the filter (Esc clears it).",
         };
         f.render_widget(
-            Paragraph::new(vec![Line::from(""), Line::from(Span::styled(msg, t.dim))])
-                .block(block),
+            Paragraph::new(vec![Line::from(""), Line::from(Span::styled(msg, t.dim))]).block(block),
             table_area,
         );
         return;
@@ -137,14 +139,15 @@ pub fn draw(f: &mut Frame, area: Rect, l: &ListView, ui: &Ui) {
         );
         if selected { row.style(t.selected) } else { row }
     });
-    let title = format!(" {}/{} ", thousands((l.cursor + 1) as u64), thousands(l.order.len() as u64));
-    let table = Table::new(
-        rows,
-        widths.iter().map(|w| Constraint::Length(*w as u16)),
-    )
-    .header(header)
-    .column_spacing(1)
-    .block(block.title_bottom(Line::from(title).right_aligned()));
+    let title = format!(
+        " {}/{} ",
+        thousands((l.cursor + 1) as u64),
+        thousands(l.order.len() as u64)
+    );
+    let table = Table::new(rows, widths.iter().map(|w| Constraint::Length(*w as u16)))
+        .header(header)
+        .column_spacing(1)
+        .block(block.title_bottom(Line::from(title).right_aligned()));
     f.render_widget(table, table_area);
 }
 

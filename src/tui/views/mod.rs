@@ -46,7 +46,8 @@ pub fn draw(f: &mut Frame, m: &Model, ui: &Ui) {
             Some(Body::Detail(d)) => detail::draw(f, body, d, ui),
             Some(Body::Why(w)) => why::draw(f, body, w, ui),
             None => f.render_widget(
-                Paragraph::new("Starting… (: opens the command palette, ? help)").style(ui.theme.dim),
+                Paragraph::new("Starting… (: opens the command palette, ? help)")
+                    .style(ui.theme.dim),
                 body,
             ),
         }
@@ -125,7 +126,13 @@ fn draw_status(f: &mut Frame, area: Rect, m: &Model, ui: &Ui) {
 }
 
 fn draw_hints(f: &mut Frame, area: Rect, m: &Model, ui: &Ui) {
-    let k = |a: &str| ui.keys.keys_for(a).split(' ').next().unwrap_or("").to_string();
+    let k = |a: &str| {
+        let all = ui.keys.keys_for(a);
+        all.split(' ')
+            .min_by_key(|k| k.len())
+            .unwrap_or("")
+            .to_string()
+    };
     let pairs: Vec<(String, &str)> = if m.signin.is_some() && m.stack.is_empty() {
         vec![
             (k("copy"), "copy code"),

@@ -38,7 +38,11 @@ pub fn palette(f: &mut Frame, area: Rect, p: &Palette, ui: &Ui) {
             Span::styled(format!(" {c:<10}"), t.key),
             Span::styled(help.to_string(), t.dim),
         ]);
-        lines.push(if i == p.selected { l.style(t.selected) } else { l });
+        lines.push(if i == p.selected {
+            l.style(t.selected)
+        } else {
+            l
+        });
     }
     f.render_widget(
         Paragraph::new(lines).block(
@@ -68,9 +72,9 @@ pub fn query_bar(f: &mut Frame, area: Rect, m: &Model, q: &QueryBar, ui: &Ui) {
         height: 18.min(area.height.saturating_sub(3)),
     };
     f.render_widget(Clear, r);
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .title(format!(" query {path} (Enter runs · Tab completes/next field · ↑↓ history · Esc) "));
+    let block = Block::default().borders(Borders::ALL).title(format!(
+        " query {path} (Enter runs · Tab completes/next field · ↑↓ history · Esc) "
+    ));
     let inner = block.inner(r);
     f.render_widget(block, r);
     let names = ["$filter", "$search", "$orderby", "$select", "$top"];
@@ -84,7 +88,12 @@ pub fn query_bar(f: &mut Frame, area: Rect, m: &Model, q: &QueryBar, ui: &Ui) {
         let style = if i == q.focus { t.accent } else { t.dim };
         f.render_widget(
             Paragraph::new(Span::styled(format!("{name:<9}"), style)),
-            Rect { x: inner.x, y, width: label_w, height: 1 },
+            Rect {
+                x: inner.x,
+                y,
+                width: label_w,
+                height: 1,
+            },
         );
         let field = Rect {
             x: inner.x + label_w,
@@ -113,7 +122,12 @@ pub fn query_bar(f: &mut Frame, area: Rect, m: &Model, q: &QueryBar, ui: &Ui) {
                         Span::raw(" ".repeat(label_w as usize + pre)),
                         Span::styled(format!("{} {}", "^".repeat(len), d.message), t.error),
                     ])),
-                    Rect { x: inner.x, y, width: inner.width, height: 1 },
+                    Rect {
+                        x: inner.x,
+                        y,
+                        width: inner.width,
+                        height: 1,
+                    },
                 );
                 y += 1;
             }
@@ -201,7 +215,11 @@ pub fn columns(f: &mut Frame, area: Rect, c: &ColumnPicker, ui: &Ui) {
                 Span::styled(if *on { "[x] " } else { "[ ] " }, t.key),
                 Span::raw(truncate(name, 36)),
             ]);
-            if i == c.cursor { l.style(t.selected) } else { l }
+            if i == c.cursor {
+                l.style(t.selected)
+            } else {
+                l
+            }
         })
         .collect();
     f.render_widget(

@@ -19,7 +19,9 @@ pub fn draw(f: &mut Frame, area: Rect, m: &Model, ui: &Ui) {
     let mut lines: Vec<Line> = vec![Line::from("")];
     match &s.user_code {
         None if s.error.is_none() => {
-            lines.push(Line::from("Asking the identity platform for a device code…"));
+            lines.push(Line::from(
+                "Asking the identity platform for a device code…",
+            ));
         }
         None => {}
         Some(code) => {
@@ -49,7 +51,10 @@ pub fn draw(f: &mut Frame, area: Rect, m: &Model, ui: &Ui) {
                     if rem < 60 { t.warn } else { t.dim },
                 ),
                 Span::styled(
-                    format!("   ·   waiting for you to sign in (polled {} times)", s.polls),
+                    format!(
+                        "   ·   waiting for you to sign in (polled {} times)",
+                        s.polls
+                    ),
                     t.dim,
                 ),
             ]));

@@ -31,7 +31,10 @@ pub fn draw(f: &mut Frame, area: Rect, w: &WhyView, ui: &Ui) {
         ))),
         (Some(WhyResult::NotMember), _) => {
             lines.push(Line::from(Span::styled(
-                format!("  {} is not a member of {}, directly or through nesting.", w.member, w.group),
+                format!(
+                    "  {} is not a member of {}, directly or through nesting.",
+                    w.member, w.group
+                ),
                 t.warn,
             )));
         }
