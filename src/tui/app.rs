@@ -157,14 +157,25 @@ pub async fn run(settings: &Settings) -> u8 {
     } else {
         None
     };
-    let backend: Arc<dyn Backend> = Arc::new(super::http::HttpBackend::new(
-        settings.graph_root.as_str(),
-        settings.api_version.as_str(),
-        settings.authority_host.as_str(),
-        &settings.tenant,
-        &settings.client_id,
-        settings.scopes.clone(),
-        settings.timeout,
+    let (tx, rx) = mpsc::unbounded_channel::<Action>();
+    let auth = match crate::auth::Authenticator::from_settings(&settings, Default::default()) {
+        Ok(a) => Arc::new(a),
+        Err(e) => {
+            eprintln!("graphtui: cannot set up sign-in: {e}");
+            return crate::cli::exit::FAILURE;
+        }
+    };
+    let client = match crate::graph::GraphClient::new(&settings, auth.clone()) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("graphtui: cannot set up the Graph client: {e}");
+            return crate::cli::exit::FAILURE;
+        }
+    };
+    let backend: Arc<dyn Backend> = Arc::new(super::graph_backend::GraphBackend::new(
+        client,
+        auth,
+        tx.clone(),
     ));
     let (keys, warnings) = KeyMap::with_overrides(&settings.file.keys);
     for w in &warnings {
@@ -194,7 +205,15 @@ pub async fn run(settings: &Settings) -> u8 {
             return crate::cli::exit::FAILURE;
         }
     };
-    let r = event_loop(&mut terminal, &mut model, &keys, &theme, backend, &settings).await;
+    let r = event_loop(
+        &mut terminal,
+        &mut model,
+        (&keys, &theme),
+        backend,
+        (tx, rx),
+        &settings,
+    )
+    .await;
     restore_terminal();
     match r {
         Ok(()) => crate::cli::exit::OK,
@@ -208,12 +227,14 @@ pub async fn run(settings: &Settings) -> u8 {
 async fn event_loop(
     terminal: &mut Terminal<CrosstermBackend<Stdout>>,
     model: &mut Model,
-    keys: &KeyMap,
-    theme: &Theme,
+    (keys, theme): (&KeyMap, &Theme),
     backend: Arc<dyn Backend>,
+    (tx, mut rx): (
+        mpsc::UnboundedSender<Action>,
+        mpsc::UnboundedReceiver<Action>,
+    ),
     settings: &Settings,
 ) -> std::io::Result<()> {
-    let (tx, mut rx) = mpsc::unbounded_channel::<Action>();
     let mut worker = Worker::new(backend, tx, settings.data_dir.clone());
     let mut events = EventStream::new();
     let mut tick = tokio::time::interval(Duration::from_secs(1));

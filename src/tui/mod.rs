@@ -7,8 +7,8 @@
 pub mod action;
 pub mod app;
 mod demo;
+pub mod graph_backend;
 pub mod graph_error;
-pub mod http;
 pub mod keymap;
 pub mod model;
 pub mod query;
