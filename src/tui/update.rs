@@ -1940,11 +1940,6 @@ mod tests {
         for c in "endsWith(mail,'@x.com')".chars() {
             update(&mut m, key(c));
         }
-        // Completions may be showing; Esc closes them, Enter runs.
-        update(
-            &mut m,
-            Action::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)),
-        );
         let cmds = update(
             &mut m,
             Action::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)),
@@ -1952,8 +1947,10 @@ mod tests {
         assert!(m.overlay.is_none());
         assert!(m.top_list().unwrap().advanced);
         assert!(matches!(cmds.last(), Some(Command::SaveHistory(h)) if h["/users"].len() == 1));
-        // Up in a fresh query bar recalls it.
+        // Up in the query bar of a fresh /users list recalls it.
+        open_collection(&mut m, "Users", Kind::User, "/users", None);
         update(&mut m, Action::QueryBar);
+        update(&mut m, Action::Key(KeyEvent::new(KeyCode::Up, KeyModifiers::NONE)));
         let Some(Overlay::QueryBar(q)) = &m.overlay else {
             panic!()
         };
@@ -1968,10 +1965,6 @@ mod tests {
         for c in "startsWith(".chars() {
             update(&mut m, key(c));
         }
-        update(
-            &mut m,
-            Action::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)),
-        );
         let cmds = update(
             &mut m,
             Action::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)),
