@@ -38,7 +38,15 @@ impl Session {
             dir.path().join("config.toml").display()
         ));
         let out = tmux(&[
-            "new-session", "-d", "-s", &name, "-x", "160", "-y", "48", &cmd,
+            "new-session",
+            "-d",
+            "-s",
+            &name,
+            "-x",
+            "160",
+            "-y",
+            "48",
+            &cmd,
         ]);
         assert!(
             out.status.success(),
@@ -63,8 +71,7 @@ impl Session {
     }
 
     fn screen(&self) -> String {
-        String::from_utf8_lossy(&tmux(&["capture-pane", "-p", "-t", &self.name]).stdout)
-            .to_string()
+        String::from_utf8_lossy(&tmux(&["capture-pane", "-p", "-t", &self.name]).stdout).to_string()
     }
 
     /// Waits until the screen contains `needle` (at most `secs`), returning the screen.
@@ -103,7 +110,10 @@ impl Drop for Session {
 fn sign_in_browse_users_and_export_csv() {
     let s = Session::start("browse", None);
     let screen = s.sign_in();
-    assert!(screen.contains("megan.bowen@"), "account in the header:\n{screen}");
+    assert!(
+        screen.contains("megan.bowen@"),
+        "account in the header:\n{screen}"
+    );
     assert!(screen.contains("READ-ONLY"), "{screen}");
     s.wait_for("PARTIAL", 10);
     // Scroll, open a user, back with the cursor kept.
@@ -123,7 +133,10 @@ fn sign_in_browse_users_and_export_csv() {
         .collect();
     assert_eq!(exports.len(), 1, "{done}");
     let csv = std::fs::read_to_string(&exports[0]).expect("csv");
-    assert!(csv.starts_with("displayName,userPrincipalName,mail"), "{csv}");
+    assert!(
+        csv.starts_with("displayName,userPrincipalName,mail"),
+        "{csv}"
+    );
     assert!(csv.lines().count() > 50, "{} lines", csv.lines().count());
     s.keys(&["q"]);
 }
@@ -140,7 +153,10 @@ fn advanced_query_filter() {
     assert!(bar.contains("$count=true"), "{bar}");
     s.keys(&["Enter"]);
     let list = s.wait_for("loaded", 15);
-    s.wait_for("$filter=endsWith(mail,'@contoso-sandbox.onmicrosoft.com')", 15);
+    s.wait_for(
+        "$filter=endsWith(mail,'@contoso-sandbox.onmicrosoft.com')",
+        15,
+    );
     assert!(!list.contains("FAILED"), "{list}");
     let list = s.wait_for("@contoso-sandbox.onmicrosoft.com", 15);
     assert!(list.contains("ADVANCED QUERY"), "{list}");

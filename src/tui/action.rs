@@ -67,6 +67,13 @@ pub enum Action {
         /// True when more pages will follow without asking (load all).
         more_coming: bool,
     },
+    /// Children of a tree row arrived (direct reports of `parent_id`).
+    Children {
+        slot: u64,
+        generation: u64,
+        parent_id: String,
+        items: Vec<Value>,
+    },
     /// A single object arrived (detail view).
     Object {
         slot: u64,
@@ -199,6 +206,8 @@ pub enum Fetch {
     All { request: Request, first: bool },
     /// One object.
     Object(Request),
+    /// All pages of a tree row's children.
+    Children { parent_id: String, request: Request },
     /// Follow `/manager` from a user up to the top.
     ManagerChain { user_id: String },
     /// Find the nesting paths from a member to a group.

@@ -391,6 +391,10 @@ pub struct ListView {
     pub request_headers: Vec<(String, String)>,
     /// Lower-cased searchable text per row for the local filter (same indices as `rows`).
     pub haystack: Vec<String>,
+    /// Tree depth per row (direct-reports trees; 0 elsewhere), same indices as `rows`.
+    pub depth: Vec<u8>,
+    /// Ids of expanded tree rows.
+    pub expanded: Vec<String>,
 }
 
 impl ListView {
@@ -416,11 +420,17 @@ impl ListView {
             request_url: String::new(),
             request_headers: vec![],
             haystack: vec![],
+            depth: vec![],
+            expanded: vec![],
         }
     }
     /// The object under the cursor.
     pub fn selected(&self) -> Option<&Value> {
         self.order.get(self.cursor).and_then(|&i| self.rows.get(i))
+    }
+    /// True for a direct-reports list, which expands as a tree.
+    pub fn is_tree(&self) -> bool {
+        self.source.path.ends_with("/directReports")
     }
     /// True when more pages exist on the server.
     pub fn partial(&self) -> bool {

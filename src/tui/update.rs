@@ -158,6 +158,19 @@ pub fn update(m: &mut Model, a: Action) -> Vec<Command> {
             }
             vec![]
         }
+        Action::Children {
+            slot,
+            generation,
+            parent_id,
+            items,
+        } => {
+            if let Some(v) = view_mut(m, slot, generation)
+                && let Body::List(l) = &mut v.body
+            {
+                insert_children(l, &parent_id, items);
+            }
+            vec![]
+        }
         Action::Why {
             slot,
             generation,
@@ -250,6 +263,8 @@ fn on_page(
     if first {
         l.rows.clear();
         l.haystack.clear();
+        l.depth.clear();
+        l.expanded.clear();
         l.cursor = 0;
         l.offset = 0;
     }
@@ -258,6 +273,7 @@ fn on_page(
     }
     for it in items {
         l.haystack.push(haystack_of(&it, &l.columns));
+        l.depth.push(0);
         l.rows.push(it);
     }
     l.next_link = next_link;
@@ -281,6 +297,50 @@ fn on_page(
         None
     };
     vec![]
+}
+
+/// Inserts a tree row's children right under it (one level deeper).
+fn insert_children(l: &mut ListView, parent_id: &str, items: Vec<Value>) {
+    let Some(p) = l
+        .rows
+        .iter()
+        .position(|r| r.get("id").and_then(Value::as_str) == Some(parent_id))
+    else {
+        return;
+    };
+    let d = l.depth.get(p).copied().unwrap_or(0).saturating_add(1);
+    let n = items.len();
+    for (k, it) in items.into_iter().enumerate() {
+        l.haystack.insert(p + 1 + k, haystack_of(&it, &l.columns));
+        l.depth.insert(p + 1 + k, d);
+        l.rows.insert(p + 1 + k, it);
+    }
+    if !l.expanded.iter().any(|x| x == parent_id) {
+        l.expanded.push(parent_id.to_string());
+    }
+    if n == 0 {
+        l.expanded.retain(|x| x != parent_id);
+    }
+    l.order = (0..l.rows.len()).collect();
+    recompute_order(l);
+}
+
+/// Removes the rows under a tree row.
+fn collapse(l: &mut ListView, p: usize) {
+    let d = l.depth.get(p).copied().unwrap_or(0);
+    let mut end = p + 1;
+    while end < l.rows.len() && l.depth.get(end).copied().unwrap_or(0) > d {
+        end += 1;
+    }
+    let removed: Vec<String> = l.rows[p + 1..end].iter().filter_map(object_id).collect();
+    l.rows.drain(p + 1..end);
+    l.haystack.drain(p + 1..end);
+    l.depth.drain(p + 1..end);
+    if let Some(id) = l.rows.get(p).and_then(object_id) {
+        l.expanded.retain(|x| *x != id && !removed.contains(x));
+    }
+    l.order = (0..l.rows.len()).collect();
+    recompute_order(l);
 }
 
 fn haystack_of(v: &Value, columns: &[String]) -> String {
@@ -622,7 +682,34 @@ fn main_action(m: &mut Model, a: Action) -> Vec<Command> {
             vec![]
         }
         Action::ManagerChain => relationship(m, Rel::ManagerChain),
-        Action::DirectReports => relationship(m, Rel::DirectReports),
+        Action::DirectReports => {
+            if let Some(v) = m.stack.last_mut()
+                && let Body::List(l) = &mut v.body
+                && l.is_tree()
+                && let Some(&p) = l.order.get(l.cursor)
+                && let Some(id) = l.rows.get(p).and_then(object_id)
+            {
+                if l.expanded.contains(&id) {
+                    collapse(l, p);
+                    return vec![];
+                }
+                if Kind::of(&l.rows[p], Kind::User) != Kind::User {
+                    return vec![];
+                }
+                let (slot, generation) = (v.slot, v.generation);
+                return vec![Command::Fetch {
+                    slot,
+                    generation,
+                    fetch: Fetch::Children {
+                        request: Request::get(format!(
+                            "/users/{id}/directReports?$select=id,displayName,userPrincipalName,mail,jobTitle,department"
+                        )),
+                        parent_id: id,
+                    },
+                }];
+            }
+            relationship(m, Rel::DirectReports)
+        }
         Action::Groups => relationship(m, Rel::Groups),
         Action::Members => relationship(m, Rel::Members),
         Action::Owners => relationship(m, Rel::Owners),
@@ -719,6 +806,10 @@ fn main_action(m: &mut Model, a: Action) -> Vec<Command> {
             vec![]
         }
         Action::Sort => {
+            if m.top_list().is_some_and(|l| l.is_tree()) {
+                m.status = Some("a reports tree keeps its order; r expands / collapses".into());
+                return vec![];
+            }
             if let Some(l) = top_list_mut(m)
                 && let Some(col) = l.columns.get(l.col).cloned()
             {
@@ -977,7 +1068,7 @@ fn relationship(m: &mut Model, rel: Rel) -> Vec<Command> {
         ),
         (Rel::DirectReports, Kind::User) => (
             format!("direct reports of {name}"),
-            Kind::Object,
+            Kind::User,
             format!("/users/{id}/directReports"),
             None,
             true,
@@ -1559,6 +1650,11 @@ fn run_command(m: &mut Model, line: &str) -> Vec<Command> {
             vec![Command::Quit]
         }
         "" => vec![],
+        _ if line.contains('@') || line.contains(' ') || line.chars().any(char::is_uppercase) => {
+            // Quick jump: a name or UPN typed straight into the palette.
+            m.status = Some(format!("quick jump: users matching '{line}'"));
+            run_command(m, &format!("user {line}"))
+        }
         _ => {
             m.status = Some(format!(
                 "unknown command ':{line}' (try :users, :groups, :me, :user NAME, :get PATH, :help)"
@@ -1913,6 +2009,39 @@ mod tests {
     }
 
     #[test]
+    fn direct_reports_expand_and_collapse_as_a_tree() {
+        let mut m = model();
+        open_collection(&mut m, "Users", Kind::User, "/users", None);
+        load(&mut m, users(1), None);
+        update(&mut m, Action::DirectReports);
+        load(&mut m, users(3), None);
+        update(&mut m, Action::Down);
+        let c = update(&mut m, Action::DirectReports);
+        assert!(
+            matches!(&c[0], Command::Fetch { fetch: Fetch::Children { parent_id, .. }, .. } if parent_id == "id-1")
+        );
+        let v = m.stack.last().unwrap();
+        let (slot, generation) = (v.slot, v.generation);
+        update(
+            &mut m,
+            Action::Children {
+                slot,
+                generation,
+                parent_id: "id-1".into(),
+                items: vec![json!({"id": "c1", "displayName": "Child"})],
+            },
+        );
+        let l = m.top_list().unwrap();
+        assert_eq!(l.rows.len(), 4);
+        assert_eq!(object_id(&l.rows[2]).as_deref(), Some("c1"));
+        assert_eq!(l.depth, vec![0, 0, 1, 0]);
+        update(&mut m, Action::DirectReports);
+        let l = m.top_list().unwrap();
+        assert_eq!(l.rows.len(), 3);
+        assert!(l.expanded.is_empty());
+    }
+
+    #[test]
     fn why_member_from_groups_list() {
         let mut m = model();
         open_collection(&mut m, "Users", Kind::User, "/users", None);
@@ -1950,7 +2079,10 @@ mod tests {
         // Up in the query bar of a fresh /users list recalls it.
         open_collection(&mut m, "Users", Kind::User, "/users", None);
         update(&mut m, Action::QueryBar);
-        update(&mut m, Action::Key(KeyEvent::new(KeyCode::Up, KeyModifiers::NONE)));
+        update(
+            &mut m,
+            Action::Key(KeyEvent::new(KeyCode::Up, KeyModifiers::NONE)),
+        );
         let Some(Overlay::QueryBar(q)) = &m.overlay else {
             panic!()
         };
@@ -1987,6 +2119,10 @@ mod tests {
         );
         assert!(
             matches!(&c[0], Command::Fetch { fetch: Fetch::Object(r), .. } if r.url == "/organization?$select=id")
+        );
+        let c = run_command(&mut m, "Megan Bowen");
+        assert!(
+            matches!(&c[0], Command::Fetch { fetch: Fetch::Page { request, .. }, .. } if request.url.contains("startsWith(displayName,'Megan%20Bowen')"))
         );
         run_command(&mut m, "bogus");
         assert!(m.status.as_deref().unwrap().contains("unknown command"));

@@ -273,6 +273,15 @@ impl Ctx {
                 }
             }
             Fetch::ManagerChain { user_id } => self.manager_chain(user_id).await,
+            Fetch::Children { parent_id, request } => match self.all(request.url).await {
+                Ok(items) => self.emit(Action::Children {
+                    slot: self.slot,
+                    generation: self.generation,
+                    parent_id,
+                    items,
+                }),
+                Err(sent) => self.fail(&sent),
+            },
             Fetch::Why {
                 member_kind,
                 member_id,

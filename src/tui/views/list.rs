@@ -1,7 +1,7 @@
 //! Virtualised tables: only the visible window of rows is built per frame.
 
 use super::{Ui, thousands, truncate};
-use crate::tui::model::{ListView, Load, cell_text};
+use crate::tui::model::{ListView, Load, cell_text, object_id};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -110,13 +110,26 @@ pub fn draw(f: &mut Frame, area: Rect, l: &ListView, ui: &Ui) {
     // Visible window only: O(visible rows) per frame.
     let start = l.offset.min(l.order.len());
     let end = (start + inner_h).min(l.order.len());
-    let window: Vec<&serde_json::Value> = l.order[start..end]
+    let tree = l.is_tree();
+    let cells: Vec<Vec<String>> = l.order[start..end]
         .iter()
-        .filter_map(|&i| l.rows.get(i))
-        .collect();
-    let cells: Vec<Vec<String>> = window
-        .iter()
-        .map(|v| l.columns.iter().map(|c| cell(v, c)).collect())
+        .filter_map(|&i| l.rows.get(i).map(|v| (i, v)))
+        .map(|(i, v)| {
+            l.columns
+                .iter()
+                .enumerate()
+                .map(|(ci, c)| {
+                    let text = cell(v, c);
+                    if tree && ci == 0 {
+                        let d = l.depth.get(i).copied().unwrap_or(0) as usize;
+                        let open = object_id(v).is_some_and(|id| l.expanded.contains(&id));
+                        format!("{}{} {text}", "  ".repeat(d), if open { "▾" } else { "▸" })
+                    } else {
+                        text
+                    }
+                })
+                .collect()
+        })
         .collect();
     let avail = table_area.width.saturating_sub(2) as usize;
     let widths = column_widths(&l.columns, &cells, avail);
