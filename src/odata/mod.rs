@@ -1,1 +1,19 @@
 //! OData query toolkit: $filter and friends, linting, completion and URL building.
+//!
+//! - [`filter::parse`] turns a `$filter` into an [`ast::Expr`] with byte spans;
+//! - [`search::parse`] handles `$search`; [`options`] handles `$orderby`, `$select`, `$expand`,
+//!   `$top` and `$count`;
+//! - errors are [`error::ParseError`] (span + message + expected + hint, with `render`);
+//! - [`eval`] evaluates parsed queries against JSON objects the way the directory does
+//!   (used by the sandbox tenant).
+
+pub mod ast;
+pub mod error;
+pub mod eval;
+pub mod filter;
+pub mod lexer;
+pub mod options;
+pub mod search;
+
+pub use ast::{Expr, ExprKind, Span};
+pub use error::ParseError;

@@ -1,0 +1,1 @@
+//! Evaluating parsed queries against JSON objects, the way Graph's directory does.
