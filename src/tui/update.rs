@@ -470,7 +470,8 @@ fn reload(m: &mut Model, slot: u64) -> Vec<Command> {
                     user_id: o.id.clone(),
                 }
             } else {
-                let b = query::build(l.kind, l.source.current(), &l.query, l.source.queryable);
+                let q = effective_query(l, &l.query);
+                let b = query::build(l.kind, l.source.current(), &q, l.source.queryable);
                 l.advanced = !b.advanced.is_empty();
                 l.request_url = b.request.url.clone();
                 l.request_headers = b.request.headers.clone();
@@ -497,6 +498,25 @@ fn reload(m: &mut Model, slot: u64) -> Vec<Command> {
 }
 
 const MANAGER_CHAIN: &str = "(manager chain)";
+
+/// The query actually sent: without an explicit `$select`, users and groups ask for the
+/// shown columns (many properties, e.g. department, come back only when selected).
+pub fn effective_query(l: &ListView, q: &Query) -> Query {
+    let mut q = q.clone();
+    if q.select.trim().is_empty() && matches!(l.kind, Kind::User | Kind::Group) {
+        let mut cols: Vec<&str> = l
+            .columns
+            .iter()
+            .map(String::as_str)
+            .filter(|c| !c.starts_with('@'))
+            .collect();
+        if !cols.contains(&"id") {
+            cols.push("id");
+        }
+        q.select = cols.join(",");
+    }
+    q
+}
 
 fn push_detail(m: &mut Model, kind: Kind, path: String, title: String) -> Vec<Command> {
     let d = DetailView {
@@ -1875,7 +1895,10 @@ mod tests {
                     ..
                 },
             ] => {
-                assert_eq!(request.url, "/users?$top=100");
+                assert_eq!(
+                    request.url,
+                    "/users?$select=displayName,userPrincipalName,mail,jobTitle,department,id&$top=100"
+                );
             }
             other => panic!("unexpected {other:?}"),
         }

@@ -3,7 +3,7 @@
 use super::{Ui, centered, truncate};
 use crate::tui::model::{ColumnPicker, Kind, Menu, Model, Palette, QueryBar};
 use crate::tui::query;
-use crate::tui::update::{COMMANDS, palette_candidates, query_of};
+use crate::tui::update::{COMMANDS, effective_query, palette_candidates, query_of};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -63,8 +63,12 @@ pub fn query_bar(f: &mut Frame, area: Rect, m: &Model, q: &QueryBar, ui: &Ui) {
         .map(|l| (l.kind, l.source.current().to_string()))
         .unwrap_or((Kind::User, "/users".into()));
     let query = query_of(q);
+    let sent = match m.top_list() {
+        Some(l) => effective_query(l, &query),
+        None => query.clone(),
+    };
     let diags = query::diagnostics(&query);
-    let built = query::build(kind, &path, &query, true);
+    let built = query::build(kind, &path, &sent, true);
     let r = Rect {
         x: area.x + 1,
         y: area.y + 2,
