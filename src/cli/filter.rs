@@ -226,7 +226,13 @@ fn entity_and_path(entity: &str) -> Result<(&'static Entity, String), CheckError
 /// True when `expr` is a pasted Graph URL or path with a query rather than a `$filter`.
 pub fn looks_like_url(expr: &str) -> bool {
     let t = expr.trim_start();
-    t.starts_with("https://") || t.starts_with("http://") || t.starts_with('/')
+    let lower = t.to_ascii_lowercase();
+    lower.starts_with("https://")
+        || lower.starts_with("http://")
+        || t.starts_with('/')
+        || crate::odata::url::GRAPH_HOSTS
+            .iter()
+            .any(|h| lower.starts_with(&format!("{h}/")))
 }
 
 /// Checks `expr` as the `$filter` of a list request on `entity`, with URLs under `graph_base`
@@ -634,5 +640,6 @@ mod tests {
             Err(CheckError::UnknownPath(_))
         ));
         assert!(looks_like_url("/users?$top=1") && !looks_like_url("displayName eq '/'"));
+        assert!(looks_like_url("graph.microsoft.com/v1.0/users"));
     }
 }
