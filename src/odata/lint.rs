@@ -883,13 +883,15 @@ impl<'a> FilterLinter<'a> {
                 mismatch("a String", format!("quote the value: '{}'", lit.text)),
             ),
             (LiteralValue::DateTimeOffset(_), BaseType::DateTimeOffset) => None,
+            // Graph answers 400 Request_UnsupportedQuery "The type of the value doesn't match the
+            // property whose type is DateTime" (microsoft-graph-docs issue #17744, 2022).
             (LiteralValue::Date(_), BaseType::DateTimeOffset) => {
                 self.diag(
                     Code::DateWithoutTime,
                     span.clone(),
-                    Severity::Warning,
+                    Severity::Error,
                     format!(
-                        "{} is a date without a time; Graph expects a full DateTimeOffset",
+                        "{} is a date without a time; Graph rejects it for a DateTimeOffset property",
                         lit.text
                     ),
                     Some(format!("write {}T00:00:00Z", lit.text)),
@@ -1933,6 +1935,9 @@ mod tests {
     fn warnings_are_useful() {
         let r = lint_filter(users(), "startsWith(displayName,'')");
         assert_eq!(r.diagnostics[0].severity, Severity::Warning);
+        let r = lint_filter(users(), "createdDateTime ge 2024-01-01");
+        assert_eq!(r.diagnostics[0].code, Code::DateWithoutTime);
+        assert!(r.has_errors());
         let r = lint_filter(users(), "displayName eq ' Bob '");
         assert_eq!(r.diagnostics[0].severity, Severity::Warning);
         let r = lint_filter(users(), "userType eq 'Guset'");
