@@ -96,7 +96,7 @@ pub fn respond(req: &GraphRequest<'_>, o: &Options, spec: ListSpec) -> Result<Re
                 (*r, Value::Object(m))
             })
             .collect();
-        query::apply(o, with_json)
+        query::apply(o, with_json)?
             .into_iter()
             .map(|(r, _)| r)
             .collect()

@@ -177,21 +177,26 @@ pub fn decode_skiptoken(token: &str) -> Result<usize, GraphError> {
 }
 
 /// Applies `$filter`, `$search` and `$orderby` to objects (each paired with its JSON).
-/// Returns the objects that remain, in order.
-pub fn apply<T: Clone>(o: &Options, items: Vec<(T, Value)>) -> Vec<(T, Value)> {
-    let mut out: Vec<(T, Value)> = items
-        .into_iter()
-        .filter(|(_, v)| {
-            o.filter.as_ref().is_none_or(|f| eval_shim::matches(f, v))
-                && o.search
-                    .as_ref()
-                    .is_none_or(|s| eval_shim::search_matches(s, v))
-        })
-        .collect();
+/// Returns the objects that remain, in order, or the 400 a filter's type error gives.
+pub fn apply<T: Clone>(o: &Options, items: Vec<(T, Value)>) -> Result<Vec<(T, Value)>, GraphError> {
+    let mut out: Vec<(T, Value)> = Vec::new();
+    for (t, v) in items {
+        if let Some(f) = &o.filter
+            && !eval_shim::matches(f, &v)?
+        {
+            continue;
+        }
+        if let Some(s) = &o.search
+            && !eval_shim::search_matches(s, &v)
+        {
+            continue;
+        }
+        out.push((t, v));
+    }
     if let Some(order) = &o.orderby {
         out.sort_by(|a, b| eval_shim::compare(order, &a.1, &b.1));
     }
-    out
+    Ok(out)
 }
 
 /// Checks the advanced-query rules for the options of a collection request.
