@@ -1910,3 +1910,31 @@ async fn large_tenant_pages_quickly() {
     );
     sb.shutdown().await;
 }
+
+/// The README benchmark: `cargo test --release --test sandbox -- --ignored --nocapture bench`.
+#[tokio::test]
+#[ignore]
+async fn bench_100k_users() {
+    let t0 = std::time::Instant::now();
+    let sb = Sandbox::start(SandboxConfig {
+        users: 100_000,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let started = t0.elapsed();
+    let c = client();
+    let tok = app_token(&c, &sb, SANDBOX_APP_ID).await;
+    for path in [
+        "/v1.0/users?$top=999",
+        "/v1.0/users?$top=999&$select=id,displayName,mail",
+        "/v1.0/users?$filter=startsWith(displayName,'a')&$top=999",
+    ] {
+        let t1 = std::time::Instant::now();
+        let r = get(&c, &sb, &tok, path).await;
+        let body = r.bytes().await.unwrap();
+        eprintln!("{path}: {:?} ({} bytes)", t1.elapsed(), body.len());
+    }
+    eprintln!("100k users: started in {started:?}");
+    sb.shutdown().await;
+}

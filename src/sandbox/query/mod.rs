@@ -199,6 +199,51 @@ pub fn apply<T: Clone>(o: &Options, items: Vec<(T, Value)>) -> Result<Vec<(T, Va
     Ok(out)
 }
 
+/// The properties `$filter`, `$search` and `$orderby` look at (first path segments, as
+/// written), so objects can be rendered with just those for evaluation.
+pub fn referenced_properties(o: &Options) -> Vec<String> {
+    let mut out: Vec<String> = vec!["id".into()];
+    let mut add = |name: &str| {
+        if !out.iter().any(|p| p.eq_ignore_ascii_case(name)) {
+            out.push(name.to_string());
+        }
+    };
+    if let Some(f) = &o.filter {
+        f.walk(&mut |e| match &e.kind {
+            crate::odata::ExprKind::Path(p) if !p.from_variable => {
+                if let Some(s) = p.segments.first() {
+                    add(&s.name);
+                }
+            }
+            crate::odata::ExprKind::Lambda(l) if !l.collection.from_variable => {
+                if let Some(s) = l.collection.segments.first() {
+                    add(&s.name);
+                }
+            }
+            _ => {}
+        });
+    }
+    if let Some(s) = &o.search {
+        for c in s.clauses() {
+            match &c.property {
+                Some(p) => add(p),
+                None => {
+                    add("displayName");
+                    add("description");
+                }
+            }
+        }
+    }
+    if let Some(order) = &o.orderby {
+        for i in order {
+            if let Some(s) = i.path.segments.first() {
+                add(&s.name);
+            }
+        }
+    }
+    out
+}
+
 /// Checks the advanced-query rules for the options of a collection request.
 pub fn check_rules(set: RuleSet, o: &Options) -> Result<(), GraphError> {
     if o.search.is_some() && !o.eventual {
