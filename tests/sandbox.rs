@@ -339,6 +339,23 @@ async fn device_code_errors_for_clients() {
     );
     let r = c
         .post(format!("{}/common/oauth2/v2.0/token", sb.url()))
+        .form(&[
+            ("grant_type", DEVICE_GRANT),
+            ("client_id", PUBLIC_CLIENT_ID),
+            ("client_secret", "x"),
+            ("device_code", "y"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_aad(
+        &json_of(r).await,
+        "invalid_client",
+        700025,
+        "Client is public",
+    );
+    let r = c
+        .post(format!("{}/common/oauth2/v2.0/token", sb.url()))
         .form(&[("grant_type", "password"), ("client_id", PUBLIC_CLIENT_ID)])
         .send()
         .await
@@ -383,6 +400,39 @@ async fn manual_approval_and_decline_through_control() {
         .unwrap();
     let r = poll(&c, &sb, dc["device_code"].as_str().unwrap()).await;
     assert_aad(&json_of(r).await, "authorization_declined", 70000, "");
+    // A guest signs in: single objects yes, listing users or groups no.
+    let dc: Value =
+        json_of(devicecode(&c, &sb, "common", PUBLIC_CLIENT_ID, ALL_SCOPES).await).await;
+    let guest = {
+        let app = app_token(&c, &sb, SANDBOX_APP_ID).await;
+        let v = json_of(
+            get(
+                &c,
+                &sb,
+                &app,
+                "/v1.0/users?$filter=userType%20eq%20'Guest'&$select=userPrincipalName",
+            )
+            .await,
+        )
+        .await;
+        v["value"][0]["userPrincipalName"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    c.post(format!("{}/_sandbox/device/approve", sb.url()))
+        .json(&json!({"user": guest}))
+        .send()
+        .await
+        .unwrap();
+    let t: Value = json_of(poll(&c, &sb, dc["device_code"].as_str().unwrap()).await).await;
+    let gt = t["access_token"].as_str().unwrap();
+    assert_eq!(
+        json_of(get(&c, &sb, gt, "/v1.0/me").await).await["userPrincipalName"],
+        guest
+    );
+    assert_eq!(get(&c, &sb, gt, "/v1.0/users").await.status(), 403);
+    assert_eq!(get(&c, &sb, gt, "/v1.0/groups").await.status(), 403);
     // Nothing left to approve.
     let r = c
         .post(format!("{}/_sandbox/device/approve", sb.url()))
