@@ -1703,3 +1703,36 @@ async fn sandbox_foreign_next_link_is_refused_without_sending_the_token() {
     let secrets = sb::tokens(&auth).await;
     sb::assert_no_leak(&sandbox, &rec, &secrets, &[&err_s]).await;
 }
+
+#[tokio::test]
+async fn demo_session_signs_in_to_an_embedded_sandbox() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut s = settings(
+        &mock::start(1).await,
+        tmp.path(),
+        TokenCacheKind::File,
+        Some("ignored"),
+    );
+    s.demo = true;
+    let (sandbox, ds, auth) = graphtui::cli::get::demo_session(&s).await.unwrap();
+    assert_eq!(ds.graph_root.as_str().trim_end_matches('/'), sandbox.url());
+    assert_eq!(ds.token_cache, TokenCacheKind::None);
+    let mut out = Vec::new();
+    let code = graphtui::cli::whoami::whoami_with(
+        &auth,
+        &graphtui::cli::whoami::WhoamiArgs {
+            output: graphtui::cli::OutputFormat::Text,
+        },
+        &mut out,
+        &mut Vec::new(),
+    )
+    .await;
+    assert_eq!(code, 0);
+    let text = String::from_utf8(out).unwrap();
+    assert!(text.contains(&sandbox.demo_user_upn()), "{text}");
+    assert!(text.contains("User Administrator"), "{text}");
+    assert!(
+        !tmp.path().join("tokens.json").exists(),
+        "demo writes nothing"
+    );
+}
