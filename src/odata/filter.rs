@@ -22,16 +22,29 @@
 
 use super::ast::*;
 use super::error::{ParseError, column};
-use super::lexer::{Token, TokenKind, tokenize};
+use super::lexer::{Token, TokenKind, tokenize_from};
 
 /// Deepest nesting of parentheses, `not`, function calls and lambdas the parser accepts.
 pub const MAX_DEPTH: usize = 100;
 
 /// Parses a `$filter` expression.
 pub fn parse(src: &str) -> Result<Expr, ParseError> {
-    let mut p = Parser::new(src);
+    parse_in(src, 0..src.len())
+}
+
+/// Parses the `$filter` found at `span` inside a larger text (e.g. a `$filter` nested in
+/// `$expand` options). Spans and columns in the result and in errors refer to `full`.
+pub fn parse_in(full: &str, span: Span) -> Result<Expr, ParseError> {
+    let (Some(src), true) = (
+        full.get(..span.end),
+        full.is_char_boundary(span.start.min(span.end)),
+    ) else {
+        return Err(ParseError::new(span, "invalid text range for a $filter"));
+    };
+    let start = span.start.min(span.end);
+    let mut p = Parser::new_from(src, start);
     if matches!(p.peek()?.kind, TokenKind::Eof) {
-        return Err(ParseError::new(0..src.len(), "the filter is empty")
+        return Err(ParseError::new(start..src.len(), "the filter is empty")
             .expecting(["an expression such as displayName eq 'Alice'"]));
     }
     let expr = p.parse_or()?;
@@ -39,80 +52,9 @@ pub fn parse(src: &str) -> Result<Expr, ParseError> {
     Ok(expr)
 }
 
-/// Parses a `$filter` that sits at byte `offset` inside a larger text (e.g. inside `$expand`
-/// options); spans in the result and in errors are relative to the larger text.
-pub fn parse_at(src: &str, offset: usize) -> Result<Expr, ParseError> {
-    let mut expr = parse(src).map_err(|e| e.offset(offset))?;
-    shift(&mut expr, offset);
-    Ok(expr)
-}
-
-fn shift(expr: &mut Expr, by: usize) {
-    let sh = |s: &mut Span| *s = s.start + by..s.end + by;
-    sh(&mut expr.span);
-    match &mut expr.kind {
-        ExprKind::Compare {
-            left,
-            op_span,
-            right,
-            ..
-        } => {
-            sh(op_span);
-            shift(left, by);
-            shift(right, by);
-        }
-        ExprKind::In {
-            left,
-            in_span,
-            list,
-            list_span,
-        } => {
-            sh(in_span);
-            sh(list_span);
-            shift(left, by);
-            for e in list {
-                shift(e, by);
-            }
-        }
-        ExprKind::And(items) | ExprKind::Or(items) => {
-            for e in items {
-                shift(e, by);
-            }
-        }
-        ExprKind::Not { not_span, expr } => {
-            sh(not_span);
-            shift(expr, by);
-        }
-        ExprKind::Call(call) => {
-            sh(&mut call.name_span);
-            for e in &mut call.args {
-                shift(e, by);
-            }
-        }
-        ExprKind::Lambda(l) => {
-            sh(&mut l.kind_span);
-            for s in &mut l.collection.segments {
-                sh(&mut s.span);
-            }
-            if let Some((_, s)) = &mut l.variable {
-                sh(s);
-            }
-            if let Some(b) = &mut l.body {
-                shift(b, by);
-            }
-        }
-        ExprKind::Path(p) => {
-            for s in &mut p.segments {
-                sh(&mut s.span);
-            }
-        }
-        ExprKind::Literal(_) => {}
-    }
-}
-
 /// Words with a meaning of their own in `$filter`.
-const KEYWORDS: [&str; 13] = [
-    "and", "or", "not", "eq", "ne", "gt", "ge", "lt", "le", "in", "true", "false", "null",
+const KEYWORDS: [&str; 14] = [
+    "and", "or", "not", "eq", "ne", "gt", "ge", "lt", "le", "has", "in", "true", "false", "null",
 ];
 
 fn is_keyword(word: &str) -> bool {
@@ -142,10 +84,10 @@ struct Parser<'a> {
 }
 
 impl<'a> Parser<'a> {
-    fn new(src: &'a str) -> Parser<'a> {
+    fn new_from(src: &'a str, start: usize) -> Parser<'a> {
         Parser {
             src,
-            tokens: tokenize(src),
+            tokens: tokenize_from(src, start),
             pos: 0,
             depth: 0,
             vars: Vec::new(),
@@ -286,6 +228,18 @@ impl<'a> Parser<'a> {
 
     fn parse_unary(&mut self) -> Result<Expr, ParseError> {
         let tok = self.peek()?.clone();
+        if matches!(&tok.kind, TokenKind::Symbol(s) if s == "!" || s == "~") {
+            let sym = self.text(&tok.span).to_string();
+            return Err(ParseError::new(
+                tok.span.clone(),
+                format!(
+                    "unknown operator '{sym}' at column {} — did you mean 'not'?",
+                    self.col(tok.span.start)
+                ),
+            )
+            .expecting(["'not'", "an expression"])
+            .with_hint("write not (displayName eq 'x')"));
+        }
         if Self::is_kw(&tok, "not") {
             self.enter(&tok.span)?;
             self.advance();
@@ -415,11 +369,15 @@ impl<'a> Parser<'a> {
                         .to_string(),
                 ),
             ),
-            "has" => (
+            "+" => (
                 None,
-                Some("'has' is not supported by Microsoft Graph directory queries".to_string()),
+                Some(
+                    "'+' is not an operator; if the filter came from a URL, '+' stands for a \
+                     space: decode it first"
+                        .to_string(),
+                ),
             ),
-            "add" | "sub" | "mul" | "div" | "divby" | "mod" | "+" | "-" | "*" => (
+            "add" | "sub" | "mul" | "div" | "divby" | "mod" | "-" | "*" => (
                 None,
                 Some(
                     "arithmetic operators are not supported by Microsoft Graph directory queries"
@@ -433,7 +391,7 @@ impl<'a> Parser<'a> {
             None => format!("unknown operator '{word}' at column {col}"),
         };
         let mut e = ParseError::new(tok.span.clone(), message).expecting([
-            "a comparison operator (eq, ne, gt, ge, lt, le)",
+            "a comparison operator (eq, ne, gt, ge, lt, le, has)",
             "'in'",
             "'and'",
             "'or'",
@@ -446,6 +404,35 @@ impl<'a> Parser<'a> {
             e = e.with_hint("operators are words: eq ne gt ge lt le in and or not");
         }
         e
+    }
+
+    /// After a complete condition: a word or symbol that looks like a misspelt `and`/`or`.
+    fn unknown_connective(&self, tok: &Token) -> Option<ParseError> {
+        let word = match &tok.kind {
+            TokenKind::Ident(w) if !is_keyword(w) => w.as_str(),
+            TokenKind::Symbol(s) => s.as_str(),
+            _ => return None,
+        };
+        let lower = word.to_ascii_lowercase();
+        let suggestion = match lower.as_str() {
+            "&&" | "&" | "andalso" => Some("and"),
+            "||" | "|" | "orelse" => Some("or"),
+            _ => ["and", "or"]
+                .into_iter()
+                .filter(|k| edit_distance(&lower, k) <= 1 && lower.len() >= 2)
+                .min_by_key(|k| edit_distance(&lower, k)),
+        }?;
+        Some(
+            ParseError::new(
+                tok.span.clone(),
+                format!(
+                    "unknown operator '{word}' at column {} — did you mean '{suggestion}'?",
+                    self.col(tok.span.start)
+                ),
+            )
+            .expecting(["'and'", "'or'"])
+            .with_hint(format!("replace '{word}' with '{suggestion}'")),
+        )
     }
 
     fn parse_in_list(&mut self, in_tok: &Token) -> Result<(Vec<Expr>, Span), ParseError> {
@@ -621,6 +608,9 @@ impl<'a> Parser<'a> {
 
     /// "expected a closing ')' at column N" for an opener that was never closed.
     fn unclosed(&self, open: &Token, found: &Token, what: &str) -> ParseError {
+        if let Some(e) = self.unknown_connective(found) {
+            return e;
+        }
         let mut e = ParseError::new(
             found.span.clone(),
             format!("expected a closing ')'{}", self.found_suffix(found)),
@@ -648,7 +638,10 @@ impl<'a> Parser<'a> {
         } else {
             loop {
                 let arg_tok = self.peek()?.clone();
-                if matches!(arg_tok.kind, TokenKind::Comma | TokenKind::RParen) {
+                if matches!(
+                    arg_tok.kind,
+                    TokenKind::Comma | TokenKind::RParen | TokenKind::Eof
+                ) {
                     return Err(self.missing_operand(&arg_tok, Ctx::Argument(&name)));
                 }
                 args.push(self.parse_or()?);
@@ -671,7 +664,7 @@ impl<'a> Parser<'a> {
                         )
                         .expecting(["','", "')'"])
                         .with_hint(format!(
-                            "the '(' at column {} is not closed",
+                            "separate the arguments with ',' and close the '(' at column {}",
                             self.col(open.span.start)
                         )));
                     }
@@ -884,6 +877,9 @@ impl<'a> Parser<'a> {
 
     fn expect_end(&mut self) -> Result<(), ParseError> {
         let tok = self.peek()?.clone();
+        if let Some(e) = self.unknown_connective(&tok) {
+            return Err(e);
+        }
         let col = self.col(tok.span.start);
         match &tok.kind {
             TokenKind::Eof => Ok(()),
@@ -914,7 +910,7 @@ impl<'a> Parser<'a> {
 
 /// The operator closest to `word` by edit distance (at most 1 edit for short words, 2 for long).
 fn closest_operator(word: &str) -> Option<&'static str> {
-    const OPS: [&str; 9] = ["eq", "ne", "gt", "ge", "lt", "le", "in", "and", "or"];
+    const OPS: [&str; 10] = ["eq", "ne", "gt", "ge", "lt", "le", "has", "in", "and", "or"];
     let max = if word.chars().count() <= 3 { 1 } else { 2 };
     OPS.iter()
         .map(|op| (edit_distance(word, op), *op))
@@ -923,24 +919,35 @@ fn closest_operator(word: &str) -> Option<&'static str> {
         .map(|(_, op)| op)
 }
 
-/// Levenshtein distance (small inputs only).
+/// Edit distance counting insertions, deletions, substitutions and swaps of two neighbours
+/// (optimal string alignment); small inputs only.
 pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
     if a.len() > 64 || b.len() > 64 {
         return usize::MAX;
     }
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    let mut cur = vec![0; b.len() + 1];
-    for (i, ca) in a.iter().enumerate() {
-        cur[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != cb);
-            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        std::mem::swap(&mut prev, &mut cur);
+    let w = b.len() + 1;
+    let mut d = vec![0usize; (a.len() + 1) * w];
+    for i in 0..=a.len() {
+        d[i * w] = i;
     }
-    prev[b.len()]
+    for (j, cell) in d.iter_mut().enumerate().take(w) {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut v = (d[(i - 1) * w + j] + 1)
+                .min(d[i * w + j - 1] + 1)
+                .min(d[(i - 1) * w + j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                v = v.min(d[(i - 2) * w + j - 2] + 1);
+            }
+            d[i * w + j] = v;
+        }
+    }
+    d[a.len() * w + b.len()]
 }
 
 #[cfg(test)]
@@ -1091,17 +1098,23 @@ mod tests {
     }
 
     #[test]
-    fn parse_at_shifts_spans() {
-        let e = parse_at("a eq 1", 10).unwrap();
-        assert_eq!(e.span, 10..16);
-        let err = parse_at("a eq", 10).unwrap_err();
-        assert_eq!(err.span, 14..14);
+    fn parse_in_uses_outer_positions() {
+        let full = "members($filter=a eq 1)";
+        let e = parse_in(full, 16..22).unwrap();
+        assert_eq!(e.span, 16..22);
+        let full = "members($filter=a eq)";
+        let err = parse_in(full, 16..20).unwrap_err();
+        assert_eq!(err.span, 20..20);
+        assert_eq!(err.message, "expected a value after 'eq' at column 21");
+        assert!(parse_in("é", 1..2).is_err());
+        assert!(parse_in("abc", 5..9).is_err());
     }
 
     #[test]
     fn edit_distance_works() {
-        assert_eq!(edit_distance("eq", "qe"), 2);
-        assert_eq!(edit_distance("adn", "and"), 2);
+        assert_eq!(edit_distance("eq", "qe"), 1);
+        assert_eq!(edit_distance("adn", "and"), 1);
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
         assert_eq!(edit_distance("e", "eq"), 1);
         assert_eq!(closest_operator("eqq"), Some("eq"));
     }

@@ -79,10 +79,15 @@ impl TokenKind {
 /// Splits `src` into tokens. The result always ends with `Eof`; a lexical error appears as an
 /// `Error` token right before it, and nothing after the error is lexed.
 pub fn tokenize(src: &str) -> Vec<Token> {
+    tokenize_from(src, 0)
+}
+
+/// Like [`tokenize`], starting at byte `start` of `src` (spans stay relative to `src`).
+pub fn tokenize_from(src: &str, start: usize) -> Vec<Token> {
     let mut lx = Lexer {
         src,
         bytes: src.as_bytes(),
-        pos: 0,
+        pos: start.min(src.len()),
         out: Vec::new(),
     };
     lx.run();
@@ -248,6 +253,24 @@ impl<'a> Lexer<'a> {
     fn string(&mut self, start: usize) -> bool {
         match self.scan_single_quoted(start) {
             Some(value) => {
+                // A name glued to the closing quote is almost always a quote inside the text
+                // that was not doubled: 'O'Neil'.
+                if self.peek_char().is_some_and(is_ident_continue) {
+                    let end = self.pos;
+                    let glued = self.pos;
+                    let e = ParseError::new(
+                        glued..glued,
+                        format!(
+                            "expected a space after the string {} at column {}",
+                            &self.src[start..end],
+                            column(self.src, glued)
+                        ),
+                    )
+                    .expecting(["a space", "')'", "','"])
+                    .with_hint("to put a quote inside a string, write it twice: 'O''Neil'");
+                    self.fail(e);
+                    return false;
+                }
                 self.push(TokenKind::String(value), start);
                 true
             }
