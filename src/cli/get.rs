@@ -285,6 +285,17 @@ pub fn describe_client_event(e: &crate::graph::ClientEvent) -> Option<String> {
             },
             retry_in.as_secs_f64()
         ),
+        E::Retrying {
+            reason,
+            retry_in,
+            attempt,
+            max_retries,
+            ..
+        } => format!(
+            "graphtui: connection failed ({reason}), retrying in {:.1} s (retry {attempt} of {max_retries})",
+            retry_in.as_secs_f64()
+        ),
+        E::TokenRefreshed { .. } => "graphtui: the access token was renewed".to_string(),
         E::TokenStore { description } if description.contains("no OS keyring") => {
             format!("graphtui: tokens are cached in {description}")
         }
@@ -292,7 +303,7 @@ pub fn describe_client_event(e: &crate::graph::ClientEvent) -> Option<String> {
             "graphtui: warning: the token does not grant {}; requests that need them will be refused",
             missing.join(", ")
         ),
-        E::SignInNeeded { .. } | E::TokenRefreshed { .. } | E::TokenStore { .. } => return None,
+        E::SignInNeeded { .. } | E::TokenStore { .. } => return None,
     })
 }
 

@@ -95,10 +95,11 @@ pub fn event_action(m: &Model, keys: &KeyMap, ev: Event) -> Option<Action> {
     }
 }
 
-/// Sets up file logging in the data directory; returns the log file path.
+/// Sets up file logging in the data directory (the same file `-v` uses, so the crash notice
+/// names the right one); returns the log file path.
 fn init_logging(data_dir: &Path, verbose: u8) -> Option<PathBuf> {
-    std::fs::create_dir_all(data_dir).ok()?;
-    let path = data_dir.join("graphtui.log");
+    let path = crate::logging::log_path(data_dir);
+    std::fs::create_dir_all(path.parent()?).ok()?;
     let file = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
@@ -127,6 +128,9 @@ fn restore_terminal() {
     );
 }
 
+/// Restores the terminal on any panic, says where the log is, then prints the panic. A panic
+/// on another thread (a worker task) ends the process too: the explorer cannot go on drawing
+/// on a terminal that was just restored.
 fn install_panic_hook(log: Option<PathBuf>) {
     let prev = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
@@ -137,13 +141,46 @@ fn install_panic_hook(log: Option<PathBuf>) {
             None => eprintln!("graphtui crashed (no log file could be opened)"),
         }
         prev(info);
+        if std::thread::current().name() != Some("main") {
+            std::process::exit(101);
+        }
     }));
+}
+
+/// A deliberate panic for the end-to-end test that checks the terminal is restored. Set
+/// `GRAPHTUI_TEST_PANIC` to `after-first-frame` (panic in the event loop after the first draw)
+/// or `in-worker` (panic in a spawned task after the first draw). Read once at start-up;
+/// unset in normal use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TestPanic {
+    AfterFirstFrame,
+    InWorker,
+}
+
+impl TestPanic {
+    fn from_env() -> Option<TestPanic> {
+        match std::env::var("GRAPHTUI_TEST_PANIC").ok()?.as_str() {
+            "after-first-frame" => Some(TestPanic::AfterFirstFrame),
+            "in-worker" => Some(TestPanic::InWorker),
+            _ => None,
+        }
+    }
+
+    fn fire(self) {
+        match self {
+            TestPanic::AfterFirstFrame => panic!("GRAPHTUI_TEST_PANIC=after-first-frame"),
+            TestPanic::InWorker => {
+                tokio::spawn(async { panic!("GRAPHTUI_TEST_PANIC=in-worker") });
+            }
+        }
+    }
 }
 
 /// Runs the explorer until the user quits; returns the process exit code.
 pub async fn run(settings: &Settings) -> u8 {
     let log = init_logging(&settings.data_dir, settings.verbose);
     install_panic_hook(log.clone());
+    let mut test_panic = TestPanic::from_env();
     let mut settings = settings.clone();
     // --demo: the embedded sandbox in this process, a real device-code sign-in against it.
     let _sandbox = if settings.demo {
@@ -212,6 +249,7 @@ pub async fn run(settings: &Settings) -> u8 {
         backend,
         (tx, rx),
         &settings,
+        &mut test_panic,
     )
     .await;
     restore_terminal();
@@ -234,6 +272,7 @@ async fn event_loop(
         mpsc::UnboundedReceiver<Action>,
     ),
     settings: &Settings,
+    test_panic: &mut Option<TestPanic>,
 ) -> std::io::Result<()> {
     let mut worker = Worker::new(backend, tx, settings.data_dir.clone());
     let mut events = EventStream::new();
@@ -246,6 +285,9 @@ async fn event_loop(
     let ui = Ui { theme, keys };
     loop {
         terminal.draw(|f| views::draw(f, model, &ui))?;
+        if let Some(p) = test_panic.take() {
+            p.fire();
+        }
         let first = tokio::select! {
             ev = events.next() => match ev {
                 Some(Ok(ev)) => event_action(model, keys, ev),
