@@ -554,7 +554,8 @@ fn clause_matches(c: &SearchClause, obj: &Value) -> bool {
     if prop.eq_ignore_ascii_case("displayName") || prop.eq_ignore_ascii_case("description") {
         return tokenized_match(value, &c.value);
     }
-    let needle = c.value.to_lowercase();
+    // Surrounding spaces inside the quotes are not part of a prefix (unverified; lenient).
+    let needle = c.value.trim().to_lowercase();
     let starts = |v: &Value| match v {
         Value::String(s) => s.to_lowercase().starts_with(&needle),
         Value::Number(n) => n.to_string().starts_with(&needle),
@@ -945,6 +946,7 @@ mod tests {
             "tokens match by prefix, not contains"
         );
         assert!(s("\"mail:OSCAR\"", &ward));
+        assert!(s("\"mail: oscar\"", &ward));
         assert!(
             !s("\"mail:ward\"", &ward),
             "other properties act like startsWith"
