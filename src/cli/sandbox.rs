@@ -1,6 +1,8 @@
 //! `graphtui sandbox serve`.
 
+use crate::sandbox::{Sandbox, SandboxConfig};
 use clap::{Args, Subcommand};
+use std::io::Write;
 
 /// `sandbox` subcommands.
 #[derive(Debug, Clone, Subcommand)]
@@ -27,7 +29,36 @@ pub struct ServeArgs {
 }
 
 /// Runs `sandbox serve`; returns the exit code.
-pub async fn run(_cmd: &SandboxCommand) -> u8 {
-    eprintln!("graphtui sandbox serve: not built yet (issue 3)");
-    super::exit::USAGE
+pub async fn run(cmd: &SandboxCommand) -> u8 {
+    let SandboxCommand::Serve(args) = cmd;
+    let cfg = SandboxConfig {
+        port: args.port,
+        users: args.users,
+        seed: args.seed,
+        scenario: args.scenario.clone(),
+    };
+    let sandbox = match Sandbox::start(cfg).await {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("graphtui sandbox serve: {e}");
+            return match e {
+                crate::sandbox::SandboxError::Scenario(_) => super::exit::USAGE,
+                _ => super::exit::FAILURE,
+            };
+        }
+    };
+    {
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "READY {}", sandbox.url());
+        let _ = out.flush();
+    }
+    eprintln!(
+        "sandbox tenant {} ({}); demo user {}; Ctrl-C to stop",
+        sandbox.tenant_id(),
+        sandbox.domain(),
+        sandbox.demo_user_upn()
+    );
+    let _ = tokio::signal::ctrl_c().await;
+    sandbox.shutdown().await;
+    super::exit::OK
 }
