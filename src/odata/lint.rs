@@ -1256,8 +1256,6 @@ impl<'a> FilterLinter<'a> {
             return;
         }
         if func == FilterOp::EndsWith {
-            self.report
-                .require_advanced("endsWith is supported only in advanced queries");
             if !ENDSWITH_PROPS
                 .iter()
                 .any(|n| n.eq_ignore_ascii_case(&r.prop.name))
