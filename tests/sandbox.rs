@@ -470,6 +470,23 @@ async fn device_scenarios() {
         }
         sb.shutdown().await;
     }
+    // `.default` grants the consented set.
+    let sb = start(Some("pending-polls=0")).await;
+    let dc: Value = json_of(
+        devicecode(
+            &c,
+            &sb,
+            "common",
+            PUBLIC_CLIENT_ID,
+            "https://graph.microsoft.com/.default offline_access",
+        )
+        .await,
+    )
+    .await;
+    let t: Value = json_of(poll(&c, &sb, dc["device_code"].as_str().unwrap()).await).await;
+    assert!(t["scope"].as_str().unwrap().contains("Directory.Read.All"));
+    assert!(t["refresh_token"].is_string());
+    sb.shutdown().await;
     let sb = start(Some("fast-poll")).await;
     let dc: Value =
         json_of(devicecode(&c, &sb, "common", PUBLIC_CLIENT_ID, "User.Read").await).await;

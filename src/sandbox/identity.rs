@@ -254,7 +254,7 @@ pub fn token(app: &AppState, seg: &str, base: &str, body: &[u8]) -> Result<Value
         "urn:ietf:params:oauth:grant-type:device_code" | "device_code" => {
             device_grant(app, seg, &form)
         }
-        "refresh_token" => refresh_grant(app, seg, &form),
+        "refresh_token" => refresh_grant(app, seg, base, &form),
         "client_credentials" => client_credentials(app, tseg, seg, base, &form),
         other => Err(AadError::new(
             "unsupported_grant_type",
@@ -388,6 +388,7 @@ fn device_grant(
 fn refresh_grant(
     app: &AppState,
     seg: &str,
+    base: &str,
     form: &HashMap<String, String>,
 ) -> Result<Value, AadError> {
     let (client_id, client_app) = client(app, form, seg)?;
@@ -447,7 +448,6 @@ fn refresh_grant(
     // An optional narrower scope list; anything not originally granted is dropped.
     let mut requested = grant.requested.clone();
     if let Some(scope) = form.get("scope").filter(|s| !s.trim().is_empty()) {
-        let base = "";
         if let Ok((graph, mut oidc)) = split_scopes(base, scope) {
             let mut narrowed: Vec<String> = graph
                 .into_iter()
