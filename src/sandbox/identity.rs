@@ -447,22 +447,22 @@ fn refresh_grant(
     }
     // An optional narrower scope list; anything not originally granted is dropped.
     let mut requested = grant.requested.clone();
-    if let Some(scope) = form.get("scope").filter(|s| !s.trim().is_empty()) {
-        if let Ok((graph, mut oidc)) = split_scopes(base, scope) {
-            let mut narrowed: Vec<String> = graph
-                .into_iter()
-                .filter(|s| {
-                    s.eq_ignore_ascii_case(".default")
-                        || grant.requested.iter().any(|g| g.eq_ignore_ascii_case(s))
-                })
-                .collect();
-            oidc.retain(|o| grant.requested.iter().any(|g| g == o));
-            if !oidc.iter().any(|o| o == "offline_access") {
-                oidc.push("offline_access".into());
-            }
-            narrowed.extend(oidc);
-            requested = narrowed;
+    if let Some(scope) = form.get("scope").filter(|s| !s.trim().is_empty())
+        && let Ok((graph, mut oidc)) = split_scopes(base, scope)
+    {
+        let mut narrowed: Vec<String> = graph
+            .into_iter()
+            .filter(|s| {
+                s.eq_ignore_ascii_case(".default")
+                    || grant.requested.iter().any(|g| g.eq_ignore_ascii_case(s))
+            })
+            .collect();
+        oidc.retain(|o| grant.requested.iter().any(|g| g == o));
+        if !oidc.iter().any(|o| o == "offline_access") {
+            oidc.push("offline_access".into());
         }
+        narrowed.extend(oidc);
+        requested = narrowed;
     }
     Ok(issue_delegated(
         app, grant.user, client_id, &requested, true,
