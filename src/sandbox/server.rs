@@ -26,6 +26,7 @@ pub const AGS_DIAGNOSTIC: &str = r#"{"ServerInfo":{"DataCenter":"Sandbox Loopbac
 const MAX_BODY: usize = 8 * 1024 * 1024;
 
 /// Per-request identifiers and addressing.
+#[derive(Clone)]
 struct Ctx {
     /// `x-ms-resource-unit` of this request (graph-facts §9.1).
     resource_units: u32,
@@ -161,7 +162,31 @@ pub async fn handle(State(app): State<Arc<AppState>>, req: Request) -> Response 
                 ),
             ),
             _ => {
-                let r = serve_graph(&app, &ctx, &method, &path, &query, &headers, &body, foreign);
+                // Directory work is CPU-bound (a filter over 100 000 users): keep it off the
+                // async workers, which may be shared with the explorer in `--demo`.
+                let (app2, ctx2, m2, p2, q2, h2, b2) = (
+                    app.clone(),
+                    ctx.clone(),
+                    method.clone(),
+                    path.clone(),
+                    query.clone(),
+                    headers.clone(),
+                    body.clone(),
+                );
+                let r = tokio::task::spawn_blocking(move || {
+                    serve_graph(&app2, &ctx2, &m2, &p2, &q2, &h2, &b2, foreign)
+                })
+                .await
+                .unwrap_or_else(|_| {
+                    graph_error(
+                        &ctx,
+                        &GraphError::new(
+                            StatusCode::INTERNAL_SERVER_ERROR,
+                            "generalException",
+                            "An internal error occurred in the sandbox.",
+                        ),
+                    )
+                });
                 match &decision.fault {
                     Fault::Truncate => truncate(r).await,
                     Fault::Malformed => malformed(r).await,
