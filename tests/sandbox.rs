@@ -470,6 +470,14 @@ async fn device_scenarios() {
         }
         sb.shutdown().await;
     }
+    // Sign in as a guest by scenario.
+    let sb = start(Some("pending-polls=0,sign-in-as=guest")).await;
+    let dc: Value =
+        json_of(devicecode(&c, &sb, "common", PUBLIC_CLIENT_ID, "User.Read").await).await;
+    let t: Value = json_of(poll(&c, &sb, dc["device_code"].as_str().unwrap()).await).await;
+    let (_, p, _) = claims(t["access_token"].as_str().unwrap());
+    assert!(p["upn"].as_str().unwrap().contains("#EXT#"));
+    sb.shutdown().await;
     // `.default` grants the consented set.
     let sb = start(Some("pending-polls=0")).await;
     let dc: Value = json_of(

@@ -378,7 +378,18 @@ fn device_grant(
     if !approve {
         return Err(declined());
     }
-    let user = dc.user.unwrap_or(app.tenant.demo_user);
+    let default_user = match app.scenario.sign_in_as.as_deref() {
+        Some("guest") => app
+            .tenant
+            .users
+            .iter()
+            .position(|u| u.user_type == "Guest")
+            .map(|i| i as u32),
+        Some(who) => app.tenant.find_user(who),
+        None => None,
+    }
+    .unwrap_or(app.tenant.demo_user);
+    let user = dc.user.unwrap_or(default_user);
     let requested = dc.requested.clone();
     let client_id = dc.client_id.clone();
     drop(m);
