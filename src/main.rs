@@ -30,12 +30,16 @@ fn main() -> ExitCode {
             return ExitCode::from(exit::USAGE);
         }
     };
+    let _log = match graphtui::logging::init(&settings.data_dir, settings.verbose) {
+        Ok(g) => g,
+        Err(e) => {
+            eprintln!("graphtui: {e} (continuing without a log file)");
+            graphtui::logging::LogGuard::none()
+        }
+    };
     let code = runtime.block_on(async {
         match &cli.command {
-            None => {
-                eprintln!("graphtui: the explorer is not built yet (issue 5)");
-                exit::USAGE
-            }
+            None => graphtui::tui::run(&settings).await,
             Some(Command::Login(a)) => cli::login::run(&settings, a).await,
             Some(Command::Logout) => cli::login::run_logout(&settings).await,
             Some(Command::Whoami(a)) => cli::whoami::run(&settings, a).await,

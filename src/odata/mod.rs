@@ -6,6 +6,8 @@
 //! - errors are [`error::ParseError`] (span + message + expected + hint, with `render`);
 //! - [`eval`] evaluates parsed queries against JSON objects the way the directory does
 //!   (used by the sandbox tenant).
+//! - [`capabilities`] is the property table; [`lint`] checks queries against it; [`complete`]
+//!   suggests what to type; [`url`] builds and parses Graph URLs.
 
 pub mod ast;
 pub mod error;
@@ -14,6 +16,11 @@ pub mod filter;
 pub mod lexer;
 pub mod options;
 pub mod search;
+
+pub mod capabilities;
+pub mod complete;
+pub mod lint;
+pub mod url;
 
 pub use ast::{Expr, ExprKind, Span};
 pub use error::ParseError;
