@@ -1057,9 +1057,17 @@ async fn batch_keeps_item_errors_and_retries_throttled_items() {
         .collect();
     reqs[7] = GraphRequest::get("/users/9999");
     reqs[8] = GraphRequest::get("https://elsewhere.test/v1.0/users/1");
+    reqs.push(GraphRequest {
+        method: reqwest::Method::PATCH,
+        url: "/users/1".into(),
+        headers: vec![],
+        body: Some(json!({"displayName": "x"})),
+    });
     let out = c.batch(reqs).await;
-    assert_eq!(out.len(), 25);
-    for (i, r) in out.iter().enumerate() {
+    assert_eq!(out.len(), 26);
+    // Read-only mode (the default) refuses the write item without sending it.
+    assert!(matches!(out[25], Err(GraphError::ReadOnly { .. })));
+    for (i, r) in out.iter().take(25).enumerate() {
         match i {
             7 => assert_eq!(
                 r.as_ref().unwrap_err().api().unwrap().code.as_deref(),
