@@ -1242,6 +1242,33 @@ mod explain {
     }
 
     #[test]
+    fn hand_checked_combinations() {
+        let out = explain_report("/me/getMemberGroups", "POST", OutputFormat::Text, None);
+        assert!(
+            out.stdout
+                .contains("  least privileged: User.Read + GroupMember.Read.All\n"),
+            "{}",
+            out.stdout
+        );
+        assert!(
+            out.stdout
+                .contains("  * User.Read + GroupMember.Read.All  [admin consent]\n"),
+            "{}",
+            out.stdout
+        );
+        assert!(
+            out.stdout.contains("not enough on their own here: "),
+            "{}",
+            out.stdout
+        );
+        assert!(
+            !out.stdout.contains("\nApplication:"),
+            "/me has no app-only form: {}",
+            out.stdout
+        );
+    }
+
+    #[test]
     fn json_output() {
         let out = explain_report("/groups/g/members", "GET", OutputFormat::Json, None);
         let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();

@@ -470,12 +470,11 @@ pub fn diagnose_at(
         }
         Some(req) => {
             d.least = req.least.clone();
-            let least_names: Vec<&String> = req.least.iter().flatten().collect();
-            let consent = req
-                .candidates
-                .iter()
-                .filter(|c| least_names.contains(&&c.name))
-                .any(|c| c.admin_consent);
+            let consent = req.least.iter().flatten().any(|n| {
+                map.permission(n)
+                    .and_then(|p| p.scheme(scheme))
+                    .is_none_or(|i| i.requires_admin_consent)
+            });
             d.least_needs_admin_consent = Some(consent);
             match req.satisfied_by(claims.permissions()) {
                 Some(set) => d.granted = set,

@@ -1244,6 +1244,49 @@ mod tests {
     }
 
     #[test]
+    fn included_permissions() {
+        let c = implied_closure(&["Directory.Read.All".into()]);
+        for p in [
+            "directory.read.all",
+            "user.read.all",
+            "user.readbasic.all",
+            "user.read",
+            "groupmember.readbasic.all",
+        ] {
+            assert!(c.contains(p), "{p}");
+        }
+        let c = implied_closure(&["User.ReadBasic.All".into()]);
+        assert!(!c.contains("user.read"));
+        let req = SchemeRequirement {
+            scheme: Scheme::DelegatedWork,
+            least: vec![vec![
+                "User.ReadBasic.All".into(),
+                "GroupMember.Read.All".into(),
+            ]],
+            candidates: vec![],
+            note: None,
+            exclusive: true,
+        };
+        assert_eq!(req.satisfied_by(&["User.ReadBasic.All".into()]), None);
+        assert!(req.satisfied_by(&["Directory.Read.All".into()]).is_some());
+    }
+
+    #[test]
+    fn excluding_recomputes_least() {
+        let m = build_map(SMALL).unwrap();
+        let r = m.requirements("/users/{id}", "GET");
+        let w = r
+            .iter()
+            .find(|r| r.scheme == Scheme::DelegatedWork)
+            .unwrap();
+        let x = w.excluding(&["User.Read"], "GET", "/users/{id}");
+        // User.ReadWrite.All goes too: in SMALL it also requires User.Read.
+        assert!(x.candidates.is_empty() && x.least.is_empty(), "{x:?}");
+        let x = w.excluding(&["Nothing.Here"], "GET", "/users/{id}");
+        assert_eq!(x.least, w.least);
+    }
+
+    #[test]
     fn method_bits() {
         assert_eq!(method_bit("get"), Some(1));
         assert_eq!(method_bit("DELETE"), Some(16));
