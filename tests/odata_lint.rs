@@ -182,6 +182,7 @@ const BAD: &[(&str, &str, usize, &str)] = &[
         "signInActivity cannot be combined",
     ),
     ("groups", "groupTypes eq 'Unified'", 0, "collection"),
+    ("users", "userType has 'Guest'", 9, "has operator"),
     ("groups", "mailEnabled eq 1", 15, "Boolean"),
     (
         "groups",
@@ -336,6 +337,7 @@ fn binary_json_output() {
     );
     let d = &v["diagnostics"][0];
     assert_eq!(d["severity"], "error");
+    assert_eq!(d["code"], "type-mismatch");
     assert_eq!(d["start"], 42);
     assert_eq!(d["end"], 44);
     assert!(d["message"].as_str().unwrap().contains("String"));
@@ -346,4 +348,43 @@ fn binary_json_output() {
     );
     assert!(url.ends_with("&$count=true"), "{url}");
     assert_eq!(v["headers"]["ConsistencyLevel"], "eventual");
+}
+
+#[test]
+fn binary_checks_pasted_urls_and_extra_options() {
+    let (code, out, err) = graphtui(&[
+        "filter",
+        "check",
+        "https://graph.microsoft.com/v1.0/users?$filter=startsWith(displayName,'a')&$orderby=displayName&$expand=manager",
+        "--output",
+        "json",
+    ]);
+    assert_eq!(code, 1, "{out}{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["entity"], "user");
+    assert_eq!(v["advanced_query"], true);
+    let d = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["option"] == "$expand")
+        .expect("expand diagnostic");
+    assert!(d["message"].as_str().unwrap().contains("advanced"));
+
+    let (code, out, _) = graphtui(&[
+        "filter",
+        "check",
+        "accountEnabled eq true",
+        "--orderby",
+        "createdDateTime desc",
+        "--select",
+        "id,displayName",
+    ]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("$orderby on createdDateTime"), "{out}");
+    assert!(out.contains("&$select=id,displayName"), "{out}");
+
+    let (code, _, err) = graphtui(&["filter", "check", "https://evil.example.com/v1.0/users"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("not a Microsoft Graph host"), "{err}");
 }

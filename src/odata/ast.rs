@@ -69,7 +69,7 @@ pub enum ExprKind {
     Literal(Literal),
 }
 
-/// Comparison operators.
+/// Comparison operators (all bind tighter than `not`, `and` and `or`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum CompareOp {
     /// `eq`
@@ -84,17 +84,21 @@ pub enum CompareOp {
     Lt,
     /// `le`
     Le,
+    /// `has` (enum flags; listed by Graph's filter docs, e.g. `scenarios has 'secureFoundation'`,
+    /// but not supported on directory objects)
+    Has,
 }
 
 impl CompareOp {
     /// All operators, in the order Graph's docs list them.
-    pub const ALL: [CompareOp; 6] = [
+    pub const ALL: [CompareOp; 7] = [
         CompareOp::Eq,
         CompareOp::Ne,
         CompareOp::Gt,
         CompareOp::Ge,
         CompareOp::Lt,
         CompareOp::Le,
+        CompareOp::Has,
     ];
 
     /// The canonical (lower-case) keyword.
@@ -106,6 +110,7 @@ impl CompareOp {
             CompareOp::Ge => "ge",
             CompareOp::Lt => "lt",
             CompareOp::Le => "le",
+            CompareOp::Has => "has",
         }
     }
 
@@ -390,5 +395,88 @@ impl Expr {
             }
             ExprKind::Path(_) | ExprKind::Literal(_) => {}
         }
+    }
+}
+
+impl fmt::Display for Literal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+/// Canonical text: keywords in lower case, one space around binary operators, `and`/`or`
+/// operands parenthesised when they are themselves `or`/`and` chains, literals as written.
+/// Parsing the output gives the same tree (apart from spans).
+impl fmt::Display for Expr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.kind {
+            ExprKind::Compare {
+                left, op, right, ..
+            } => {
+                write_operand(f, left)?;
+                write!(f, " {op} ")?;
+                write_operand(f, right)
+            }
+            ExprKind::In { left, list, .. } => {
+                write_operand(f, left)?;
+                f.write_str(" in (")?;
+                for (i, item) in list.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write_operand(f, item)?;
+                }
+                f.write_str(")")
+            }
+            ExprKind::And(items) | ExprKind::Or(items) => {
+                let is_and = matches!(self.kind, ExprKind::And(_));
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(if is_and { " and " } else { " or " })?;
+                    }
+                    let wrap = matches!(item.kind, ExprKind::Or(_))
+                        || (!is_and && matches!(item.kind, ExprKind::And(_)));
+                    if wrap {
+                        write!(f, "({item})")?;
+                    } else {
+                        write!(f, "{item}")?;
+                    }
+                }
+                Ok(())
+            }
+            ExprKind::Not { expr, .. } => write!(f, "not ({expr})"),
+            ExprKind::Call(call) => {
+                let name = call.function().map(Function::as_str).unwrap_or(&call.name);
+                write!(f, "{name}(")?;
+                for (i, arg) in call.args.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{arg}")?;
+                }
+                f.write_str(")")
+            }
+            ExprKind::Lambda(l) => {
+                write!(f, "{}/{}(", l.collection, l.kind)?;
+                if let (Some((var, _)), Some(body)) = (&l.variable, &l.body) {
+                    write!(f, "{var}: {body}")?;
+                }
+                f.write_str(")")
+            }
+            ExprKind::Path(p) => write!(f, "{p}"),
+            ExprKind::Literal(l) => write!(f, "{l}"),
+        }
+    }
+}
+
+/// Operands of comparisons are wrapped in parentheses when they are boolean combinations.
+fn write_operand(f: &mut fmt::Formatter<'_>, e: &Expr) -> fmt::Result {
+    match e.kind {
+        ExprKind::And(_)
+        | ExprKind::Or(_)
+        | ExprKind::Not { .. }
+        | ExprKind::Compare { .. }
+        | ExprKind::In { .. } => write!(f, "({e})"),
+        _ => write!(f, "{e}"),
     }
 }

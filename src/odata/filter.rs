@@ -4,13 +4,15 @@
 //! ```text
 //! expr       := and ('or' and)*
 //! and        := unary ('and' unary)*
-//! unary      := 'not' unary | comparison
-//! comparison := operand [ ('eq'|'ne'|'gt'|'ge'|'lt'|'le') operand | 'in' '(' operand (',' operand)* ')' ]
+//! unary      := 'not' (unary | operand) [cmp-rest] | operand [cmp-rest]
+//! cmp-rest   := ('eq'|'ne'|'gt'|'ge'|'lt'|'le'|'has') operand | 'in' '(' operand (',' operand)* ')'
 //! operand    := '(' expr ')' | literal | name '(' [expr (',' expr)*] ')' | path
 //! path       := segment ('/' segment)* ['/' ('any'|'all') '(' [var ':' expr] ')']
 //! ```
-//! `not` binds looser than a comparison: `not displayName eq 'x'` means `not (displayName eq 'x')`,
-//! which is what people mean (Graph's docs write `NOT groupTypes/any(...)` and `not(...)`).
+//! As in Graph's OData parser (Microsoft.OData.Core `UriQueryExpressionParser.ParseUnary`), `not`
+//! binds tighter than comparisons: it negates the next operand, as in the docs' forms
+//! `NOT groupTypes/any(...)`, `NOT startsWith(...)` and `not(...)`. `not displayName eq 'x'`
+//! would negate a string, so it is reported as an error with a hint to add parentheses.
 //!
 //! Case: Graph's docs write keywords and function names in several cases (`NOT groupTypes/any(...)`,
 //! `startswith(...)`, `startsWith(...)`), and the service accepts them, so keywords, operators,
@@ -22,16 +24,32 @@
 
 use super::ast::*;
 use super::error::{ParseError, column};
-use super::lexer::{Token, TokenKind, tokenize};
+use super::lexer::{Token, TokenKind, tokenize_from};
 
-/// Deepest nesting of parentheses, `not`, function calls and lambdas the parser accepts.
-pub const MAX_DEPTH: usize = 100;
+/// Deepest nesting of parentheses, `not`, function calls, lambdas and `in` lists the parser
+/// accepts. Real filters nest a few levels; the limit keeps hostile input from exhausting the
+/// stack (a debug build spends roughly 15 KiB of stack per level, so 32 levels stay far below
+/// the 2 MiB of a test or tokio worker thread).
+pub const MAX_DEPTH: usize = 32;
 
 /// Parses a `$filter` expression.
 pub fn parse(src: &str) -> Result<Expr, ParseError> {
-    let mut p = Parser::new(src);
+    parse_in(src, 0..src.len())
+}
+
+/// Parses the `$filter` found at `span` inside a larger text (e.g. a `$filter` nested in
+/// `$expand` options). Spans and columns in the result and in errors refer to `full`.
+pub fn parse_in(full: &str, span: Span) -> Result<Expr, ParseError> {
+    let (Some(src), true) = (
+        full.get(..span.end),
+        full.is_char_boundary(span.start.min(span.end)),
+    ) else {
+        return Err(ParseError::new(span, "invalid text range for a $filter"));
+    };
+    let start = span.start.min(span.end);
+    let mut p = Parser::new_from(src, start);
     if matches!(p.peek()?.kind, TokenKind::Eof) {
-        return Err(ParseError::new(0..src.len(), "the filter is empty")
+        return Err(ParseError::new(start..src.len(), "the filter is empty")
             .expecting(["an expression such as displayName eq 'Alice'"]));
     }
     let expr = p.parse_or()?;
@@ -39,80 +57,9 @@ pub fn parse(src: &str) -> Result<Expr, ParseError> {
     Ok(expr)
 }
 
-/// Parses a `$filter` that sits at byte `offset` inside a larger text (e.g. inside `$expand`
-/// options); spans in the result and in errors are relative to the larger text.
-pub fn parse_at(src: &str, offset: usize) -> Result<Expr, ParseError> {
-    let mut expr = parse(src).map_err(|e| e.offset(offset))?;
-    shift(&mut expr, offset);
-    Ok(expr)
-}
-
-fn shift(expr: &mut Expr, by: usize) {
-    let sh = |s: &mut Span| *s = s.start + by..s.end + by;
-    sh(&mut expr.span);
-    match &mut expr.kind {
-        ExprKind::Compare {
-            left,
-            op_span,
-            right,
-            ..
-        } => {
-            sh(op_span);
-            shift(left, by);
-            shift(right, by);
-        }
-        ExprKind::In {
-            left,
-            in_span,
-            list,
-            list_span,
-        } => {
-            sh(in_span);
-            sh(list_span);
-            shift(left, by);
-            for e in list {
-                shift(e, by);
-            }
-        }
-        ExprKind::And(items) | ExprKind::Or(items) => {
-            for e in items {
-                shift(e, by);
-            }
-        }
-        ExprKind::Not { not_span, expr } => {
-            sh(not_span);
-            shift(expr, by);
-        }
-        ExprKind::Call(call) => {
-            sh(&mut call.name_span);
-            for e in &mut call.args {
-                shift(e, by);
-            }
-        }
-        ExprKind::Lambda(l) => {
-            sh(&mut l.kind_span);
-            for s in &mut l.collection.segments {
-                sh(&mut s.span);
-            }
-            if let Some((_, s)) = &mut l.variable {
-                sh(s);
-            }
-            if let Some(b) = &mut l.body {
-                shift(b, by);
-            }
-        }
-        ExprKind::Path(p) => {
-            for s in &mut p.segments {
-                sh(&mut s.span);
-            }
-        }
-        ExprKind::Literal(_) => {}
-    }
-}
-
 /// Words with a meaning of their own in `$filter`.
-const KEYWORDS: [&str; 13] = [
-    "and", "or", "not", "eq", "ne", "gt", "ge", "lt", "le", "in", "true", "false", "null",
+const KEYWORDS: [&str; 14] = [
+    "and", "or", "not", "eq", "ne", "gt", "ge", "lt", "le", "has", "in", "true", "false", "null",
 ];
 
 fn is_keyword(word: &str) -> bool {
@@ -142,10 +89,10 @@ struct Parser<'a> {
 }
 
 impl<'a> Parser<'a> {
-    fn new(src: &'a str) -> Parser<'a> {
+    fn new_from(src: &'a str, start: usize) -> Parser<'a> {
         Parser {
             src,
-            tokens: tokenize(src),
+            tokens: tokenize_from(src, start),
             pos: 0,
             depth: 0,
             vars: Vec::new(),
@@ -156,7 +103,7 @@ impl<'a> Parser<'a> {
     fn peek(&self) -> Result<&Token, ParseError> {
         let tok = self.peek_raw();
         match &tok.kind {
-            TokenKind::Error(e) => Err(e.clone()),
+            TokenKind::Error(e) => Err((**e).clone()),
             _ => Ok(tok),
         }
     }
@@ -223,6 +170,14 @@ impl<'a> Parser<'a> {
         Ok(())
     }
 
+    /// Builds an error out of line: in debug builds this keeps the frames of the recursive
+    /// parsing functions small, so the depth limit is reached long before the stack runs out.
+    #[cold]
+    #[inline(never)]
+    fn cold(&self, build: impl FnOnce(&Self) -> ParseError) -> ParseError {
+        build(self)
+    }
+
     fn leave(&mut self) {
         self.depth = self.depth.saturating_sub(1);
     }
@@ -286,6 +241,20 @@ impl<'a> Parser<'a> {
 
     fn parse_unary(&mut self) -> Result<Expr, ParseError> {
         let tok = self.peek()?.clone();
+        if matches!(&tok.kind, TokenKind::Symbol(s) if s == "!" || s == "~") {
+            let sym = self.text(&tok.span).to_string();
+            return Err(self.cold(|p| {
+                ParseError::new(
+                    tok.span.clone(),
+                    format!(
+                        "unknown operator '{sym}' at column {} — did you mean 'not'?",
+                        p.col(tok.span.start)
+                    ),
+                )
+                .expecting(["'not'", "an expression"])
+                .with_hint("write not (displayName eq 'x')")
+            }));
+        }
         if Self::is_kw(&tok, "not") {
             self.enter(&tok.span)?;
             self.advance();
@@ -297,31 +266,65 @@ impl<'a> Parser<'a> {
             ) || Self::is_kw(next, "and")
                 || Self::is_kw(next, "or")
             {
-                return Err(ParseError::new(
-                    next.span.clone(),
-                    format!(
-                        "expected an expression after '{kw}'{}",
-                        self.found_suffix(next)
-                    ),
-                )
-                .expecting(["an expression"]));
+                return Err(self.cold(|p| {
+                    ParseError::new(
+                        next.span.clone(),
+                        format!(
+                            "expected an expression after '{kw}'{}",
+                            p.found_suffix(next)
+                        ),
+                    )
+                    .expecting(["an expression"])
+                }));
             }
-            let inner = self.parse_unary()?;
+            // Like Graph's OData parser, `not` binds tighter than comparisons: it negates the
+            // next operand (`not startsWith(...)`, `NOT groupTypes/any(...)`, `not (...)`).
+            let inner = if Self::is_kw(next, "not") {
+                self.parse_unary()?
+            } else {
+                self.parse_operand(Ctx::After(&kw))?
+            };
             self.leave();
+            let next = self.peek()?.clone();
+            let cmp_follows = matches!(&next.kind, TokenKind::Ident(w)
+                if CompareOp::from_keyword(w).is_some() || w.eq_ignore_ascii_case("in"));
+            if cmp_follows && matches!(inner.kind, ExprKind::Path(_) | ExprKind::Literal(_)) {
+                let operand = self.text(&inner.span).to_string();
+                let op = self.text(&next.span).to_string();
+                return Err(self.cold(|p| {
+                    ParseError::new(
+                        tok.span.start..next.span.end,
+                        format!(
+                            "'{kw}' applies only to '{operand}', not to the comparison (column {})",
+                            p.col(tok.span.start)
+                        ),
+                    )
+                    .expecting(["a condition in parentheses after 'not'"])
+                    .with_hint(format!(
+                        "'not' binds tighter than '{op}': write {kw}({operand} {op} ...)"
+                    ))
+                }));
+            }
             let span = tok.span.start..inner.span.end;
-            return Ok(Expr::new(
+            let node = Expr::new(
                 ExprKind::Not {
                     not_span: tok.span,
                     expr: Box::new(inner),
                 },
                 span,
-            ));
+            );
+            return self.parse_comparison_rest(node);
         }
         self.parse_comparison()
     }
 
     fn parse_comparison(&mut self) -> Result<Expr, ParseError> {
         let left = self.parse_operand(Ctx::Start)?;
+        self.parse_comparison_rest(left)
+    }
+
+    /// An optional comparison operator and right operand after `left`.
+    fn parse_comparison_rest(&mut self, left: Expr) -> Result<Expr, ParseError> {
         let tok = self.peek()?.clone();
         match &tok.kind {
             TokenKind::Ident(word) => {
@@ -415,11 +418,15 @@ impl<'a> Parser<'a> {
                         .to_string(),
                 ),
             ),
-            "has" => (
+            "+" => (
                 None,
-                Some("'has' is not supported by Microsoft Graph directory queries".to_string()),
+                Some(
+                    "'+' is not an operator; if the filter came from a URL, '+' stands for a \
+                     space: decode it first"
+                        .to_string(),
+                ),
             ),
-            "add" | "sub" | "mul" | "div" | "divby" | "mod" | "+" | "-" | "*" => (
+            "add" | "sub" | "mul" | "div" | "divby" | "mod" | "-" | "*" => (
                 None,
                 Some(
                     "arithmetic operators are not supported by Microsoft Graph directory queries"
@@ -433,7 +440,7 @@ impl<'a> Parser<'a> {
             None => format!("unknown operator '{word}' at column {col}"),
         };
         let mut e = ParseError::new(tok.span.clone(), message).expecting([
-            "a comparison operator (eq, ne, gt, ge, lt, le)",
+            "a comparison operator (eq, ne, gt, ge, lt, le, has)",
             "'in'",
             "'and'",
             "'or'",
@@ -448,29 +455,62 @@ impl<'a> Parser<'a> {
         e
     }
 
+    /// After a complete condition: a word or symbol that looks like a misspelt `and`/`or`.
+    fn unknown_connective(&self, tok: &Token) -> Option<ParseError> {
+        let word = match &tok.kind {
+            TokenKind::Ident(w) if !is_keyword(w) => w.as_str(),
+            TokenKind::Symbol(s) => s.as_str(),
+            _ => return None,
+        };
+        let lower = word.to_ascii_lowercase();
+        let suggestion = match lower.as_str() {
+            "&&" | "&" | "andalso" => Some("and"),
+            "||" | "|" | "orelse" => Some("or"),
+            _ => ["and", "or"]
+                .into_iter()
+                .filter(|k| edit_distance(&lower, k) <= 1 && lower.len() >= 2)
+                .min_by_key(|k| edit_distance(&lower, k)),
+        }?;
+        Some(
+            ParseError::new(
+                tok.span.clone(),
+                format!(
+                    "unknown operator '{word}' at column {} — did you mean '{suggestion}'?",
+                    self.col(tok.span.start)
+                ),
+            )
+            .expecting(["'and'", "'or'"])
+            .with_hint(format!("replace '{word}' with '{suggestion}'")),
+        )
+    }
+
     fn parse_in_list(&mut self, in_tok: &Token) -> Result<(Vec<Expr>, Span), ParseError> {
         let kw = self.text(&in_tok.span).to_string();
         let open = self.peek()?.clone();
         if !matches!(open.kind, TokenKind::LParen) {
-            return Err(ParseError::new(
-                open.span.clone(),
-                format!("expected '(' after '{kw}'{}", self.found_suffix(&open)),
-            )
-            .expecting(["'('"])
-            .with_hint("write the list in parentheses: userType in ('Member', 'Guest')"));
+            return Err(self.cold(|p| {
+                ParseError::new(
+                    open.span.clone(),
+                    format!("expected '(' after '{kw}'{}", p.found_suffix(&open)),
+                )
+                .expecting(["'('"])
+                .with_hint("write the list in parentheses: userType in ('Member', 'Guest')")
+            }));
         }
         self.enter(&open.span)?;
         self.advance();
         if matches!(self.peek()?.kind, TokenKind::RParen) {
             let close = self.advance();
-            return Err(ParseError::new(
-                open.span.start..close.span.end,
-                format!(
-                    "the list after '{kw}' is empty (column {})",
-                    self.col(open.span.start)
-                ),
-            )
-            .expecting(["at least one value"]));
+            return Err(self.cold(|p| {
+                ParseError::new(
+                    open.span.start..close.span.end,
+                    format!(
+                        "the list after '{kw}' is empty (column {})",
+                        p.col(open.span.start)
+                    ),
+                )
+                .expecting(["at least one value"])
+            }));
         }
         let mut items = Vec::new();
         loop {
@@ -486,18 +526,20 @@ impl<'a> Parser<'a> {
                     return Ok((items, open.span.start..tok.span.end));
                 }
                 _ => {
-                    return Err(ParseError::new(
-                        tok.span.clone(),
-                        format!(
-                            "expected ',' or a closing ')' in the '{kw}' list{}",
-                            self.found_suffix(&tok)
-                        ),
-                    )
-                    .expecting(["','", "')'"])
-                    .with_hint(format!(
-                        "the list opened at column {} must end with ')'",
-                        self.col(open.span.start)
-                    )));
+                    return Err(self.cold(|p| {
+                        ParseError::new(
+                            tok.span.clone(),
+                            format!(
+                                "expected ',' or a closing ')' in the '{kw}' list{}",
+                                p.found_suffix(&tok)
+                            ),
+                        )
+                        .expecting(["','", "')'"])
+                        .with_hint(format!(
+                            "the list opened at column {} must end with ')'",
+                            p.col(open.span.start)
+                        ))
+                    }));
                 }
             }
         }
@@ -571,14 +613,16 @@ impl<'a> Parser<'a> {
                 self.advance();
                 if matches!(self.peek()?.kind, TokenKind::RParen) {
                     let close = self.peek()?.clone();
-                    return Err(ParseError::new(
-                        tok.span.start..close.span.end,
-                        format!(
-                            "empty parentheses at column {}: expected an expression inside",
-                            self.col(tok.span.start)
-                        ),
-                    )
-                    .expecting(["an expression"]));
+                    return Err(self.cold(|p| {
+                        ParseError::new(
+                            tok.span.start..close.span.end,
+                            format!(
+                                "empty parentheses at column {}: expected an expression inside",
+                                p.col(tok.span.start)
+                            ),
+                        )
+                        .expecting(["an expression"])
+                    }));
                 }
                 let mut inner = self.parse_or()?;
                 let close = self.peek()?.clone();
@@ -599,17 +643,19 @@ impl<'a> Parser<'a> {
                 let next = self.peek_at(1).clone();
                 if matches!(next.kind, TokenKind::LParen) {
                     if word.eq_ignore_ascii_case("any") || word.eq_ignore_ascii_case("all") {
-                        return Err(ParseError::new(
+                        return Err(self.cold(|p| {
+                            ParseError::new(
                             tok.span.clone(),
                             format!(
                                 "'{word}' must follow a collection at column {}",
-                                self.col(tok.span.start)
+                                p.col(tok.span.start)
                             ),
                         )
                         .expecting(["a collection path before '/any'"])
                         .with_hint(
                             "write collection/any(x: ...), e.g. groupTypes/any(c: c eq 'Unified')",
-                        ));
+                        )
+                        }));
                     }
                     return self.parse_call(tok);
                 }
@@ -621,6 +667,9 @@ impl<'a> Parser<'a> {
 
     /// "expected a closing ')' at column N" for an opener that was never closed.
     fn unclosed(&self, open: &Token, found: &Token, what: &str) -> ParseError {
+        if let Some(e) = self.unknown_connective(found) {
+            return e;
+        }
         let mut e = ParseError::new(
             found.span.clone(),
             format!("expected a closing ')'{}", self.found_suffix(found)),
@@ -648,7 +697,10 @@ impl<'a> Parser<'a> {
         } else {
             loop {
                 let arg_tok = self.peek()?.clone();
-                if matches!(arg_tok.kind, TokenKind::Comma | TokenKind::RParen) {
+                if matches!(
+                    arg_tok.kind,
+                    TokenKind::Comma | TokenKind::RParen | TokenKind::Eof
+                ) {
                     return Err(self.missing_operand(&arg_tok, Ctx::Argument(&name)));
                 }
                 args.push(self.parse_or()?);
@@ -662,18 +714,20 @@ impl<'a> Parser<'a> {
                         break;
                     }
                     _ => {
-                        return Err(ParseError::new(
-                            tok.span.clone(),
-                            format!(
-                                "expected ',' or a closing ')' in the arguments of {name}{}",
-                                self.found_suffix(&tok)
-                            ),
-                        )
-                        .expecting(["','", "')'"])
-                        .with_hint(format!(
-                            "the '(' at column {} is not closed",
-                            self.col(open.span.start)
-                        )));
+                        return Err(self.cold(|p| {
+                            ParseError::new(
+                                tok.span.clone(),
+                                format!(
+                                    "expected ',' or a closing ')' in the arguments of {name}{}",
+                                    p.found_suffix(&tok)
+                                ),
+                            )
+                            .expecting(["','", "')'"])
+                            .with_hint(format!(
+                                "separate the arguments with ',' and close the '(' at column {}",
+                                p.col(open.span.start)
+                            ))
+                        }));
                     }
                 }
             }
@@ -688,18 +742,20 @@ impl<'a> Parser<'a> {
         if let Some(f) = call.function()
             && call.args.len() != f.arity()
         {
-            return Err(ParseError::new(
-                span.clone(),
-                format!(
-                    "{} takes {} arguments, found {} (column {})",
-                    f.as_str(),
-                    f.arity(),
-                    call.args.len(),
-                    self.col(span.start)
-                ),
-            )
-            .expecting([format!("{} arguments", f.arity())])
-            .with_hint(format!("write {}(property, 'text')", f.as_str())));
+            return Err(self.cold(|p| {
+                ParseError::new(
+                    span.clone(),
+                    format!(
+                        "{} takes {} arguments, found {} (column {})",
+                        f.as_str(),
+                        f.arity(),
+                        call.args.len(),
+                        p.col(span.start)
+                    ),
+                )
+                .expecting([format!("{} arguments", f.arity())])
+                .with_hint(format!("write {}(property, 'text')", f.as_str()))
+            }));
         }
         Ok(Expr::new(ExprKind::Call(call), span))
     }
@@ -718,19 +774,32 @@ impl<'a> Parser<'a> {
             let slash = self.advance();
             let tok = self.peek()?.clone();
             let TokenKind::Ident(name) = &tok.kind else {
-                return Err(ParseError::new(
-                    tok.span.clone(),
-                    format!(
-                        "expected a property name after '/'{}",
-                        self.found_suffix(&tok)
-                    ),
-                )
-                .expecting(["a property name", "'$count'", "'any'", "'all'"])
-                .with_hint(format!(
-                    "remove the '/' at column {} or add a property name",
-                    self.col(slash.span.start)
-                )));
+                return Err(self.cold(|p| {
+                    ParseError::new(
+                        tok.span.clone(),
+                        format!("expected a property name after '/'{}", p.found_suffix(&tok)),
+                    )
+                    .expecting(["a property name", "'$count'", "'any'", "'all'"])
+                    .with_hint(format!(
+                        "remove the '/' at column {} or add a property name",
+                        p.col(slash.span.start)
+                    ))
+                }));
             };
+            if let Some(count) = segments.last().filter(|s| s.is_count()) {
+                let count_span = count.span.clone();
+                return Err(self.cold(|p| {
+                    ParseError::new(
+                        tok.span.clone(),
+                        format!(
+                            "nothing can follow $count (column {})",
+                            p.col(count_span.start)
+                        ),
+                    )
+                    .expecting(["an operator after $count"])
+                    .with_hint("$count is the last segment: assignedLicenses/$count eq 0")
+                }));
+            }
             let is_lambda = name.eq_ignore_ascii_case("any") || name.eq_ignore_ascii_case("all");
             if is_lambda && matches!(self.peek_at(1).kind, TokenKind::LParen) {
                 let collection = PropertyPath {
@@ -741,18 +810,20 @@ impl<'a> Parser<'a> {
             }
             if matches!(self.peek_at(1).kind, TokenKind::LParen) {
                 let open = self.peek_at(1).clone();
-                return Err(ParseError::new(
-                    open.span.clone(),
-                    format!(
-                        "unexpected '(' after '{name}' at column {}",
-                        self.col(open.span.start)
-                    ),
-                )
-                .expecting(["an operator"])
-                .with_hint(
-                    "only any(...) and all(...) can follow a '/'; functions take the property \
+                return Err(self.cold(|p| {
+                    ParseError::new(
+                        open.span.clone(),
+                        format!(
+                            "unexpected '(' after '{name}' at column {}",
+                            p.col(open.span.start)
+                        ),
+                    )
+                    .expecting(["an operator"])
+                    .with_hint(
+                        "only any(...) and all(...) can follow a '/'; functions take the property \
                      as an argument: startsWith(displayName, 'a')",
-                ));
+                    )
+                }));
             }
             self.advance();
             segments.push(Segment {
@@ -788,15 +859,17 @@ impl<'a> Parser<'a> {
         if matches!(self.peek()?.kind, TokenKind::RParen) {
             let close = self.advance();
             if kind == LambdaKind::All {
-                return Err(ParseError::new(
-                    kind_tok.span.start..close.span.end,
-                    format!(
-                        "all() needs a condition (column {})",
-                        self.col(kind_tok.span.start)
-                    ),
-                )
-                .expecting(["a lambda variable and condition"])
-                .with_hint(format!("write {example}")));
+                return Err(self.cold(|p| {
+                    ParseError::new(
+                        kind_tok.span.start..close.span.end,
+                        format!(
+                            "all() needs a condition (column {})",
+                            p.col(kind_tok.span.start)
+                        ),
+                    )
+                    .expecting(["a lambda variable and condition"])
+                    .with_hint(format!("write {example}"))
+                }));
             }
             self.leave();
             return Ok(Expr::new(
@@ -814,47 +887,53 @@ impl<'a> Parser<'a> {
         let var_name = match &var_tok.kind {
             TokenKind::Ident(v) if !is_keyword(v) => v.clone(),
             _ => {
-                return Err(ParseError::new(
-                    var_tok.span.clone(),
-                    format!(
-                        "expected a lambda variable name after '{kind_text}('{}",
-                        self.found_suffix(&var_tok)
-                    ),
-                )
-                .expecting(["a variable name such as x"])
-                .with_hint(format!("write {example}")));
+                return Err(self.cold(|p| {
+                    ParseError::new(
+                        var_tok.span.clone(),
+                        format!(
+                            "expected a lambda variable name after '{kind_text}('{}",
+                            p.found_suffix(&var_tok)
+                        ),
+                    )
+                    .expecting(["a variable name such as x"])
+                    .with_hint(format!("write {example}"))
+                }));
             }
         };
         let colon = self.peek_at(1).clone();
         if !matches!(colon.kind, TokenKind::Colon) {
             if let TokenKind::Error(e) = colon.kind {
-                return Err(e);
+                return Err(*e);
             }
-            return Err(ParseError::new(
-                colon.span.clone(),
-                format!(
-                    "expected ':' after the lambda variable '{var_name}'{}",
-                    self.found_suffix(&colon)
-                ),
-            )
-            .expecting(["':'"])
-            .with_hint(format!(
-                "a lambda names its variable first: {collection}/{kind}(x: x eq 'value')"
-            )));
+            return Err(self.cold(|p| {
+                ParseError::new(
+                    colon.span.clone(),
+                    format!(
+                        "expected ':' after the lambda variable '{var_name}'{}",
+                        p.found_suffix(&colon)
+                    ),
+                )
+                .expecting(["':'"])
+                .with_hint(format!(
+                    "a lambda names its variable first: {collection}/{kind}(x: x eq 'value')"
+                ))
+            }));
         }
         self.advance(); // var
         self.advance(); // ':'
         let body_tok = self.peek()?.clone();
         if matches!(body_tok.kind, TokenKind::RParen | TokenKind::Eof) {
-            return Err(ParseError::new(
-                body_tok.span.clone(),
-                format!(
-                    "expected a condition after '{var_name}:'{}",
-                    self.found_suffix(&body_tok)
-                ),
-            )
-            .expecting(["an expression"])
-            .with_hint(format!("write {example}")));
+            return Err(self.cold(|p| {
+                ParseError::new(
+                    body_tok.span.clone(),
+                    format!(
+                        "expected a condition after '{var_name}:'{}",
+                        p.found_suffix(&body_tok)
+                    ),
+                )
+                .expecting(["an expression"])
+                .with_hint(format!("write {example}"))
+            }));
         }
         self.vars.push(var_name.clone());
         let body = self.parse_or();
@@ -884,6 +963,9 @@ impl<'a> Parser<'a> {
 
     fn expect_end(&mut self) -> Result<(), ParseError> {
         let tok = self.peek()?.clone();
+        if let Some(e) = self.unknown_connective(&tok) {
+            return Err(e);
+        }
         let col = self.col(tok.span.start);
         match &tok.kind {
             TokenKind::Eof => Ok(()),
@@ -914,7 +996,7 @@ impl<'a> Parser<'a> {
 
 /// The operator closest to `word` by edit distance (at most 1 edit for short words, 2 for long).
 fn closest_operator(word: &str) -> Option<&'static str> {
-    const OPS: [&str; 9] = ["eq", "ne", "gt", "ge", "lt", "le", "in", "and", "or"];
+    const OPS: [&str; 10] = ["eq", "ne", "gt", "ge", "lt", "le", "has", "in", "and", "or"];
     let max = if word.chars().count() <= 3 { 1 } else { 2 };
     OPS.iter()
         .map(|op| (edit_distance(word, op), *op))
@@ -923,24 +1005,35 @@ fn closest_operator(word: &str) -> Option<&'static str> {
         .map(|(_, op)| op)
 }
 
-/// Levenshtein distance (small inputs only).
+/// Edit distance counting insertions, deletions, substitutions and swaps of two neighbours
+/// (optimal string alignment); small inputs only.
 pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
     if a.len() > 64 || b.len() > 64 {
         return usize::MAX;
     }
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    let mut cur = vec![0; b.len() + 1];
-    for (i, ca) in a.iter().enumerate() {
-        cur[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != cb);
-            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        std::mem::swap(&mut prev, &mut cur);
+    let w = b.len() + 1;
+    let mut d = vec![0usize; (a.len() + 1) * w];
+    for i in 0..=a.len() {
+        d[i * w] = i;
     }
-    prev[b.len()]
+    for (j, cell) in d.iter_mut().enumerate().take(w) {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut v = (d[(i - 1) * w + j] + 1)
+                .min(d[i * w + j - 1] + 1)
+                .min(d[(i - 1) * w + j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                v = v.min(d[(i - 2) * w + j - 2] + 1);
+            }
+            d[i * w + j] = v;
+        }
+    }
+    d[a.len() * w + b.len()]
 }
 
 #[cfg(test)]
@@ -995,14 +1088,31 @@ mod tests {
     }
 
     #[test]
-    fn not_binds_looser_than_comparison() {
-        let e = ok("not displayName eq 'x'");
-        let ExprKind::Not { expr, .. } = &e.kind else {
-            panic!()
-        };
-        assert!(matches!(expr.kind, ExprKind::Compare { .. }));
+    fn not_binds_tighter_than_comparison() {
+        let e = err("not displayName eq 'x'");
+        assert_eq!(e.span, 0..18);
+        assert_eq!(
+            e.message,
+            "'not' applies only to 'displayName', not to the comparison (column 1)"
+        );
+        assert_eq!(
+            e.hint.as_deref(),
+            Some("'not' binds tighter than 'eq': write not(displayName eq ...)")
+        );
         let e = ok("NOT groupTypes/any(c:c eq 'Unified')");
         assert!(matches!(e.kind, ExprKind::Not { .. }));
+        let e = ok("not(a eq 1) and b eq 2");
+        assert!(matches!(e.kind, ExprKind::And(_)));
+        // A negated boolean compared with a literal is valid OData.
+        let e = ok("not startsWith(a, 'b') eq true");
+        let ExprKind::Compare { left, .. } = &e.kind else {
+            panic!()
+        };
+        assert!(matches!(left.kind, ExprKind::Not { .. }));
+        let e = ok("not not (a eq 1)");
+        assert!(
+            matches!(&e.kind, ExprKind::Not { expr, .. } if matches!(expr.kind, ExprKind::Not { .. }))
+        );
     }
 
     #[test]
@@ -1079,7 +1189,7 @@ mod tests {
         assert!(e.message.contains("nested too deeply"), "{}", e.message);
         let src = "not ".repeat(100_000) + "a eq 1";
         assert!(err(&src).message.contains("nested too deeply"));
-        let ok_src = format!("{}a eq 1{}", "(".repeat(50), ")".repeat(50));
+        let ok_src = format!("{}a eq 1{}", "(".repeat(30), ")".repeat(30));
         ok(&ok_src);
     }
 
@@ -1091,17 +1201,23 @@ mod tests {
     }
 
     #[test]
-    fn parse_at_shifts_spans() {
-        let e = parse_at("a eq 1", 10).unwrap();
-        assert_eq!(e.span, 10..16);
-        let err = parse_at("a eq", 10).unwrap_err();
-        assert_eq!(err.span, 14..14);
+    fn parse_in_uses_outer_positions() {
+        let full = "members($filter=a eq 1)";
+        let e = parse_in(full, 16..22).unwrap();
+        assert_eq!(e.span, 16..22);
+        let full = "members($filter=a eq)";
+        let err = parse_in(full, 16..20).unwrap_err();
+        assert_eq!(err.span, 20..20);
+        assert_eq!(err.message, "expected a value after 'eq' at column 21");
+        assert!(parse_in("é", 1..2).is_err());
+        assert!(parse_in("abc", 5..9).is_err());
     }
 
     #[test]
     fn edit_distance_works() {
-        assert_eq!(edit_distance("eq", "qe"), 2);
-        assert_eq!(edit_distance("adn", "and"), 2);
+        assert_eq!(edit_distance("eq", "qe"), 1);
+        assert_eq!(edit_distance("adn", "and"), 1);
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
         assert_eq!(edit_distance("e", "eq"), 1);
         assert_eq!(closest_operator("eqq"), Some("eq"));
     }

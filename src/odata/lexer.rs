@@ -47,8 +47,8 @@ pub enum TokenKind {
     /// Operator-like punctuation that OData does not use (`==`, `!=`, `&&`, `<`, `-`, ...).
     /// Kept so the parser can say "did you mean 'eq'?" in context.
     Symbol(String),
-    /// A lexical error; always the last token before `Eof`.
-    Error(ParseError),
+    /// A lexical error; always the last token before `Eof` (boxed to keep tokens small).
+    Error(Box<ParseError>),
     /// End of input.
     Eof,
 }
@@ -79,10 +79,15 @@ impl TokenKind {
 /// Splits `src` into tokens. The result always ends with `Eof`; a lexical error appears as an
 /// `Error` token right before it, and nothing after the error is lexed.
 pub fn tokenize(src: &str) -> Vec<Token> {
+    tokenize_from(src, 0)
+}
+
+/// Like [`tokenize`], starting at byte `start` of `src` (spans stay relative to `src`).
+pub fn tokenize_from(src: &str, start: usize) -> Vec<Token> {
     let mut lx = Lexer {
         src,
         bytes: src.as_bytes(),
-        pos: 0,
+        pos: start.min(src.len()),
         out: Vec::new(),
     };
     lx.run();
@@ -104,7 +109,25 @@ fn is_ident_continue(c: char) -> bool {
     c.is_alphanumeric() || c == '_'
 }
 
+/// Operator keywords that may touch a quote without a space (`eq'x'`, `'x'and`).
+const OPERATOR_WORDS: [&str; 11] = [
+    "and", "or", "not", "eq", "ne", "gt", "ge", "lt", "le", "has", "in",
+];
+
 impl<'a> Lexer<'a> {
+    /// True when an operator keyword, followed by a non-name character, starts at `at`.
+    fn operator_word_at(&self, at: usize) -> bool {
+        let rest = self.src.get(at..).unwrap_or("");
+        let len = rest
+            .char_indices()
+            .find(|(_, c)| !is_ident_continue(*c))
+            .map(|(i, _)| i)
+            .unwrap_or(rest.len());
+        OPERATOR_WORDS
+            .iter()
+            .any(|k| k.eq_ignore_ascii_case(&rest[..len]))
+    }
+
     fn peek_char(&self) -> Option<char> {
         self.src.get(self.pos..).and_then(|s| s.chars().next())
     }
@@ -123,7 +146,7 @@ impl<'a> Lexer<'a> {
     fn fail(&mut self, err: ParseError) {
         let at = err.span.start;
         self.out.push(Token {
-            kind: TokenKind::Error(err),
+            kind: TokenKind::Error(Box::new(err)),
             span: at..self.pos.max(at),
         });
     }
@@ -248,6 +271,26 @@ impl<'a> Lexer<'a> {
     fn string(&mut self, start: usize) -> bool {
         match self.scan_single_quoted(start) {
             Some(value) => {
+                // A name glued to the closing quote is almost always a quote inside the text
+                // that was not doubled: 'O'Neil'.
+                if self.peek_char().is_some_and(is_ident_continue)
+                    && !self.operator_word_at(self.pos)
+                {
+                    let end = self.pos;
+                    let glued = self.pos;
+                    let e = ParseError::new(
+                        glued..glued,
+                        format!(
+                            "expected a space after the string {} at column {}",
+                            &self.src[start..end],
+                            column(self.src, glued)
+                        ),
+                    )
+                    .expecting(["a space", "')'", "','"])
+                    .with_hint("to put a quote inside a string, write it twice: 'O''Neil'");
+                    self.fail(e);
+                    return false;
+                }
                 self.push(TokenKind::String(value), start);
                 true
             }
@@ -335,8 +378,10 @@ impl<'a> Lexer<'a> {
         }
         self.pos = i;
         let name = self.src[start..i].to_string();
-        // Typed literal: prefix immediately followed by a quote.
-        if self.bytes.get(i) == Some(&b'\'') {
+        // Typed literal: prefix immediately followed by a quote (but `eq'x'` is `eq 'x'`).
+        if self.bytes.get(i) == Some(&b'\'')
+            && !OPERATOR_WORDS.iter().any(|k| k.eq_ignore_ascii_case(&name))
+        {
             return self.typed_literal(start, name);
         }
         // An identifier glued to '-' is a mistyped GUID (OData has no '-' operator between names).
@@ -719,6 +764,17 @@ mod tests {
         assert_eq!(toks[2].kind, TokenKind::String("Bob".into()));
         assert_eq!(toks[2].span, 15..20);
         assert_eq!(toks[3].kind, TokenKind::Eof);
+    }
+
+    #[test]
+    fn operators_may_touch_quotes() {
+        let k = kinds("a eq'x'and b eq'y'");
+        assert_eq!(k[1], TokenKind::Ident("eq".into()));
+        assert_eq!(k[2], TokenKind::String("x".into()));
+        assert_eq!(k[3], TokenKind::Ident("and".into()));
+        assert!(
+            matches!(&kinds("'O'Neil'")[0], TokenKind::Error(e) if e.message.starts_with("expected a space"))
+        );
     }
 
     #[test]

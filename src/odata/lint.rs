@@ -78,9 +78,97 @@ impl QueryPart {
     }
 }
 
+/// What kind of finding a diagnostic is: a stable, machine-readable name (kebab-case in JSON).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Code {
+    /// The option does not parse.
+    Syntax,
+    /// A property the entity (or complex type) does not have.
+    UnknownProperty,
+    /// A relationship (manager, memberOf...) used as if it were a property.
+    Relationship,
+    /// The property name differs from Graph's spelling only in case.
+    PropertyCase,
+    /// A property or literal on its own where a condition is needed.
+    NotACondition,
+    /// A collection compared directly instead of through any().
+    CollectionNeedsAny,
+    /// any()/all() on a property that is not a collection.
+    NotACollection,
+    /// The property cannot be filtered at all.
+    NotFilterable,
+    /// The operator or function is not supported on that property (in any mode).
+    UnsupportedOperator,
+    /// An expression shape Graph does not accept (property on the right, nested lambda...).
+    UnsupportedExpression,
+    /// A function Graph does not support on directory objects (contains, tolower...).
+    UnsupportedFunction,
+    /// Wrong number or kind of function arguments.
+    BadArguments,
+    /// The literal's type does not match the property's.
+    TypeMismatch,
+    /// A `/$count` comparison Graph does not accept or document.
+    CountComparison,
+    /// A value that is not one of the property's known values.
+    UnknownValue,
+    /// A string value with leading/trailing spaces.
+    Whitespace,
+    /// A date where a DateTimeOffset is expected.
+    DateWithoutTime,
+    /// `startsWith(x, '')` and the like.
+    MatchesEverything,
+    /// `all()` on directory objects.
+    AllLambda,
+    /// `any()` with no condition.
+    EmptyLambda,
+    /// signInActivity mixed with other properties.
+    SignInActivityCombined,
+    /// A `$search` clause without `property:`.
+    SearchSyntax,
+    /// A `$search` clause with no text.
+    SearchEmptyClause,
+    /// `$search` on a property that is matched by prefix, not tokenised.
+    SearchNotTokenized,
+    /// `$search` on a property not documented as searchable.
+    SearchUndocumented,
+    /// `$search` on a property that cannot be searched.
+    NotSearchable,
+    /// `$orderby` on a property that cannot be sorted.
+    NotSortable,
+    /// `$select` of an unknown property.
+    UnknownSelect,
+    /// `$expand` of an unknown relationship.
+    UnknownExpand,
+    /// A nested `$expand` option Graph does not support.
+    UnsupportedExpandOption,
+    /// `$expand` in a request that needs advanced-query mode.
+    ExpandWithAdvanced,
+    /// `$top` out of range.
+    TopRange,
+    /// List options on a single-object path.
+    SingleObject,
+    /// No capability data for the path.
+    NoCapabilityData,
+    /// An extension property, which graphtui cannot check.
+    ExtensionProperty,
+}
+
+impl Code {
+    /// The kebab-case name used in JSON.
+    pub fn as_str(self) -> String {
+        serde_json::to_value(self)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default()
+    }
+}
+
 /// One finding.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Diagnostic {
+    /// What kind of finding it is.
+    pub code: Code,
     /// The option the span points into.
     pub part: QueryPart,
     /// Byte range in that option's text (for `$select`, the comma-joined list).
@@ -123,6 +211,7 @@ impl LintReport {
 
     fn push(
         &mut self,
+        code: Code,
         part: QueryPart,
         span: Span,
         severity: Severity,
@@ -130,6 +219,7 @@ impl LintReport {
         hint: Option<String>,
     ) {
         self.diagnostics.push(Diagnostic {
+            code,
             part,
             span,
             severity,
@@ -164,6 +254,19 @@ const RELATIONSHIPS: &[&str] = &[
     "appRoleAssignments",
     "createdOnBehalfOf",
 ];
+
+/// True for directory extension (`extension_<appId>_<name>`) and schema extension
+/// (`ext<8 chars>_<name>`) property names, which graphtui has no capability data for.
+fn is_extension(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    if lower.starts_with("extension_") {
+        return true;
+    }
+    lower.len() > 12
+        && lower.starts_with("ext")
+        && lower.as_bytes().get(11) == Some(&b'_')
+        && lower[3..11].bytes().all(|b| b.is_ascii_alphanumeric())
+}
 
 /// Functions OData defines that Graph does not support on directory objects.
 const UNSUPPORTED_FUNCTIONS: &[&str] = &[
@@ -257,15 +360,16 @@ struct FilterLinter<'a> {
     used: Vec<&'a str>,
 }
 
-fn op_for(op: CompareOp) -> FilterOp {
-    match op {
+fn op_for(op: CompareOp) -> Option<FilterOp> {
+    Some(match op {
         CompareOp::Eq => FilterOp::Eq,
         CompareOp::Ne => FilterOp::Ne,
         CompareOp::Gt => FilterOp::Gt,
         CompareOp::Ge => FilterOp::Ge,
         CompareOp::Lt => FilterOp::Lt,
         CompareOp::Le => FilterOp::Le,
-    }
+        CompareOp::Has => return None,
+    })
 }
 
 fn lambda_template(prop: &Property, complex: Option<&ComplexType>) -> String {
@@ -304,16 +408,32 @@ impl<'a> FilterLinter<'a> {
         }
     }
 
-    fn diag(&mut self, span: Span, sev: Severity, msg: impl Into<String>, hint: Option<String>) {
-        self.report.push(QueryPart::Filter, span, sev, msg, hint);
+    fn diag(
+        &mut self,
+        code: Code,
+        span: Span,
+        sev: Severity,
+        msg: impl Into<String>,
+        hint: Option<String>,
+    ) {
+        self.report
+            .push(code, QueryPart::Filter, span, sev, msg, hint);
     }
 
     /// Error, or warning when the row is not verified.
-    fn reject(&mut self, prop: &Property, span: Span, msg: String, hint: Option<String>) {
+    fn reject(
+        &mut self,
+        code: Code,
+        prop: &Property,
+        span: Span,
+        msg: String,
+        hint: Option<String>,
+    ) {
         if prop.verified {
-            self.diag(span, Severity::Error, msg, hint);
+            self.diag(code, span, Severity::Error, msg, hint);
         } else {
             self.diag(
+                code,
                 span,
                 Severity::Warning,
                 format!("{msg} (capability not verified against the docs)"),
@@ -355,6 +475,7 @@ impl<'a> FilterLinter<'a> {
                     .filter(|r| r.ty.base == BaseType::Boolean && !r.ty.collection)
                     .map(|r| format!("write {} eq true", r.text));
                 self.diag(
+                    Code::NotACondition,
                     e.span.clone(),
                     Severity::Error,
                     format!("'{p}' is not a condition"),
@@ -363,6 +484,7 @@ impl<'a> FilterLinter<'a> {
             }
             ExprKind::Literal(l) => {
                 self.diag(
+                    Code::NotACondition,
                     e.span.clone(),
                     Severity::Error,
                     format!("the literal {} is not a condition", l.text),
@@ -396,6 +518,7 @@ impl<'a> FilterLinter<'a> {
             let Some(c) = complex else {
                 if report {
                     self.diag(
+                        Code::UnknownProperty,
                         rest[0].span.clone(),
                         Severity::Error,
                         format!(
@@ -434,12 +557,24 @@ impl<'a> FilterLinter<'a> {
             });
         }
         let Some(prop) = self.entity.property(&first.name) else {
-            if report {
+            if report && is_extension(&first.name) {
+                self.diag(
+                    Code::ExtensionProperty,
+                    p.span(),
+                    Severity::Info,
+                    format!(
+                        "'{}' is an extension property: graphtui cannot check it",
+                        first.name
+                    ),
+                    None,
+                );
+            } else if report {
                 if let Some(rel) = RELATIONSHIPS
                     .iter()
                     .find(|r| r.eq_ignore_ascii_case(&first.name))
                 {
                     self.diag(
+                        Code::Relationship,
                         first.span.clone(),
                         Severity::Error,
                         format!("'{rel}' is a relationship; $filter cannot look into it"),
@@ -463,6 +598,7 @@ impl<'a> FilterLinter<'a> {
         self.used.push(prop.name.as_str());
         if report && prop.name != first.name {
             self.diag(
+                Code::PropertyCase,
                 first.span.clone(),
                 Severity::Info,
                 format!(
@@ -486,6 +622,7 @@ impl<'a> FilterLinter<'a> {
             if !prop.ty.collection {
                 if report {
                     self.diag(
+                        Code::CountComparison,
                         rest[0].span.clone(),
                         Severity::Error,
                         format!("'{}' is not a collection, so it has no $count", prop.name),
@@ -509,6 +646,7 @@ impl<'a> FilterLinter<'a> {
         if prop.ty.collection {
             if report {
                 self.diag(
+                    Code::CollectionNeedsAny,
                     p.span(),
                     Severity::Error,
                     format!("'{}' is a collection; reach into it with any()", prop.name),
@@ -520,6 +658,7 @@ impl<'a> FilterLinter<'a> {
         let Some(c) = complex else {
             if report {
                 self.diag(
+                    Code::UnknownProperty,
                     rest[0].span.clone(),
                     Severity::Error,
                     format!("'{}' is a {}, which has no properties", prop.name, prop.ty),
@@ -558,6 +697,7 @@ impl<'a> FilterLinter<'a> {
             )),
         };
         self.diag(
+            Code::UnknownProperty,
             span,
             Severity::Error,
             format!("unknown property '{name}' on {owner}"),
@@ -580,12 +720,13 @@ impl<'a> FilterLinter<'a> {
             let hint = caps.note.clone().or_else(|| {
                 Some("Graph answers 'Unsupported or invalid query filter clause'".into())
             });
-            self.reject(caps, span, msg, hint);
+            self.reject(Code::NotFilterable, caps, span, msg, hint);
             return false;
         }
         if r.ty.collection && !r.count && !matches!(op, FilterOp::Null) {
             let complex = capabilities().complex_of(r.prop);
             self.diag(
+                Code::CollectionNeedsAny,
                 prop_span,
                 Severity::Error,
                 format!(
@@ -637,7 +778,7 @@ impl<'a> FilterLinter<'a> {
                         r.text
                     )
                 };
-                self.reject(caps, span.clone(), msg, hint);
+                self.reject(Code::UnsupportedOperator, caps, span.clone(), msg, hint);
                 ok = false;
             }
         }
@@ -649,6 +790,7 @@ impl<'a> FilterLinter<'a> {
                 Some(_) => {}
                 None if ok => {
                     self.reject(
+                        Code::UnsupportedOperator,
                         caps,
                         span,
                         format!("'{}' cannot be negated with not", r.text),
@@ -667,6 +809,7 @@ impl<'a> FilterLinter<'a> {
         let Some(lit) = e.as_literal() else {
             if e.as_path().is_some() {
                 self.diag(
+                    Code::UnsupportedExpression,
                     e.span.clone(),
                     Severity::Error,
                     "Graph compares a property with a literal value, not with another property",
@@ -674,6 +817,7 @@ impl<'a> FilterLinter<'a> {
                 );
             } else {
                 self.diag(
+                    Code::UnsupportedExpression,
                     e.span.clone(),
                     Severity::Error,
                     "expected a literal value here",
@@ -716,6 +860,7 @@ impl<'a> FilterLinter<'a> {
                         &r.caps().values
                     };
                     self.diag(
+                        Code::UnknownValue,
                         span.clone(),
                         Severity::Warning,
                         format!("'{s}' is not a known value of {name}"),
@@ -723,7 +868,7 @@ impl<'a> FilterLinter<'a> {
                     );
                 }
                 if s.trim() != s && !s.trim().is_empty() {
-                    self.diag(
+                    self.diag(Code::Whitespace,
                         span.clone(),
                         Severity::Warning,
                         format!("the value {} has leading or trailing spaces; Graph compares them exactly", lit.text),
@@ -764,12 +909,15 @@ impl<'a> FilterLinter<'a> {
                 mismatch("a String", format!("quote the value: '{}'", lit.text)),
             ),
             (LiteralValue::DateTimeOffset(_), BaseType::DateTimeOffset) => None,
+            // Graph answers 400 Request_UnsupportedQuery "The type of the value doesn't match the
+            // property whose type is DateTime" (microsoft-graph-docs issue #17744, 2022).
             (LiteralValue::Date(_), BaseType::DateTimeOffset) => {
                 self.diag(
+                    Code::DateWithoutTime,
                     span.clone(),
-                    Severity::Warning,
+                    Severity::Error,
                     format!(
-                        "{} is a date without a time; Graph expects a full DateTimeOffset",
+                        "{} is a date without a time; Graph rejects it for a DateTimeOffset property",
                         lit.text
                     ),
                     Some(format!("write {}T00:00:00Z", lit.text)),
@@ -799,7 +947,7 @@ impl<'a> FilterLinter<'a> {
             _ => None,
         };
         if let Some((msg, hint)) = problem {
-            self.diag(span, Severity::Error, msg, hint);
+            self.diag(Code::TypeMismatch, span, Severity::Error, msg, hint);
         }
     }
 
@@ -817,6 +965,7 @@ impl<'a> FilterLinter<'a> {
             (ExprKind::Path(_), _) => (left, right),
             (ExprKind::Literal(_), ExprKind::Path(p)) => {
                 self.diag(
+                    Code::UnsupportedExpression,
                     whole.span.clone(),
                     Severity::Error,
                     "Graph needs the property on the left of a comparison",
@@ -832,6 +981,7 @@ impl<'a> FilterLinter<'a> {
             (ExprKind::Call(c), _) => {
                 self.check_call(left, c, false);
                 self.diag(
+                    Code::UnsupportedExpression,
                     whole.span.clone(),
                     Severity::Error,
                     format!(
@@ -847,6 +997,7 @@ impl<'a> FilterLinter<'a> {
             }
             _ => {
                 self.diag(
+                    Code::UnsupportedExpression,
                     left.span.clone(),
                     Severity::Error,
                     "expected a property name on the left of the comparison",
@@ -856,6 +1007,32 @@ impl<'a> FilterLinter<'a> {
             }
         };
         let Some(p) = path_expr.as_path() else { return };
+        if let [rel, count] = p.segments.as_slice()
+            && count.is_count()
+            && !p.from_variable
+            && self.entity.property(&rel.name).is_none()
+            && let Some(rel_name) = RELATIONSHIPS
+                .iter()
+                .find(|r| r.eq_ignore_ascii_case(&rel.name))
+        {
+            // e.g. applications?$filter=owners/$count eq 1 (filter-query-parameter.md)
+            self.report.require_advanced(format!(
+                "{rel_name}/$count in $filter is supported only in advanced queries"
+            ));
+            if !matches!(
+                value_expr.as_literal().map(|l| &l.value),
+                Some(LiteralValue::Int(_))
+            ) {
+                self.diag(
+                    Code::CountComparison,
+                    value_expr.span.clone(),
+                    Severity::Error,
+                    "/$count is compared with a whole number",
+                    Some(format!("{rel_name}/$count eq 1")),
+                );
+            }
+            return;
+        }
         let Some(r) = self.resolve(p, true) else {
             return;
         };
@@ -871,6 +1048,7 @@ impl<'a> FilterLinter<'a> {
             let caps = r.prop;
             if caps.filter_mode(FilterOp::Count).is_none() {
                 self.reject(
+                    Code::CountComparison,
                     caps,
                     p.span(),
                     format!("'{}' does not support /$count in $filter", caps.name),
@@ -881,6 +1059,7 @@ impl<'a> FilterLinter<'a> {
                 Some(LiteralValue::Int(n)) => {
                     if !matches!(op, CompareOp::Eq | CompareOp::Ne) || !(0..=1).contains(n) {
                         self.diag(
+                            Code::CountComparison,
                             whole.span.clone(),
                             Severity::Warning,
                             "Graph documents only /$count eq 0, ne 0, eq 1 and ne 1",
@@ -889,6 +1068,7 @@ impl<'a> FilterLinter<'a> {
                     }
                 }
                 _ => self.diag(
+                    Code::CountComparison,
                     value_expr.span.clone(),
                     Severity::Error,
                     "/$count is compared with a whole number",
@@ -897,7 +1077,17 @@ impl<'a> FilterLinter<'a> {
             }
             return;
         }
-        let fop = if is_null { FilterOp::Null } else { op_for(op) };
+        let Some(cmp) = op_for(op) else {
+            self.diag(
+                Code::UnsupportedOperator,
+                op_span,
+                Severity::Error,
+                format!("the {op} operator is not supported on directory objects"),
+                Some(format!("compare with eq: {} eq 'value'", r.text)),
+            );
+            return;
+        };
+        let fop = if is_null { FilterOp::Null } else { cmp };
         let negated_ne = negated || op == CompareOp::Ne;
         let ok = self.check_op(
             &r,
@@ -918,6 +1108,7 @@ impl<'a> FilterLinter<'a> {
         let _ = negated_ne;
         if !matches!(op, CompareOp::Eq | CompareOp::Ne) && is_null {
             self.diag(
+                Code::TypeMismatch,
                 value_expr.span.clone(),
                 Severity::Error,
                 format!("null can only be compared with eq or ne, not {op}"),
@@ -930,6 +1121,7 @@ impl<'a> FilterLinter<'a> {
     fn check_in(&mut self, left: &Expr, in_span: Span, list: &[Expr], negated: bool) {
         let Some(p) = left.as_path() else {
             self.diag(
+                Code::UnsupportedExpression,
                 left.span.clone(),
                 Severity::Error,
                 "expected a property name before in",
@@ -952,7 +1144,7 @@ impl<'a> FilterLinter<'a> {
             Some(Function::StartsWith) => FilterOp::StartsWith,
             Some(Function::EndsWith) => FilterOp::EndsWith,
             Some(Function::Contains) => {
-                self.diag(
+                self.diag(Code::UnsupportedFunction,
                     call.name_span.clone(),
                     Severity::Error,
                     "contains() is not supported on directory objects",
@@ -988,12 +1180,19 @@ impl<'a> FilterLinter<'a> {
                         )
                     }
                 };
-                self.diag(call.name_span.clone(), Severity::Error, msg, hint);
+                self.diag(
+                    Code::UnsupportedFunction,
+                    call.name_span.clone(),
+                    Severity::Error,
+                    msg,
+                    hint,
+                );
                 return;
             }
         };
         if call.args.len() != 2 {
             self.diag(
+                Code::BadArguments,
                 e.span.clone(),
                 Severity::Error,
                 format!(
@@ -1006,6 +1205,7 @@ impl<'a> FilterLinter<'a> {
         }
         let Some(p) = call.args[0].as_path() else {
             self.diag(
+                Code::BadArguments,
                 call.args[0].span.clone(),
                 Severity::Error,
                 format!("the first argument of {}() must be a property", call.name),
@@ -1020,6 +1220,7 @@ impl<'a> FilterLinter<'a> {
             let complex = capabilities().complex_of(r.prop);
             let _ = complex;
             self.diag(
+                Code::CollectionNeedsAny,
                 call.args[0].span.clone(),
                 Severity::Error,
                 format!(
@@ -1037,6 +1238,7 @@ impl<'a> FilterLinter<'a> {
         }
         if r.ty.base != BaseType::String {
             self.diag(
+                Code::TypeMismatch,
                 call.args[0].span.clone(),
                 Severity::Error,
                 format!(
@@ -1057,6 +1259,7 @@ impl<'a> FilterLinter<'a> {
                 .any(|n| n.eq_ignore_ascii_case(&r.prop.name))
             {
                 self.diag(
+                    Code::UnsupportedOperator,
                     call.name_span.clone(),
                     Severity::Error,
                     format!("endsWith is not supported on '{}'", r.text),
@@ -1073,6 +1276,7 @@ impl<'a> FilterLinter<'a> {
             Some(LiteralValue::String(s)) => {
                 if s.is_empty() {
                     self.diag(
+                        Code::MatchesEverything,
                         call.args[1].span.clone(),
                         Severity::Warning,
                         format!("{}({}, '') matches every value", call.name, r.text),
@@ -1081,6 +1285,7 @@ impl<'a> FilterLinter<'a> {
                 }
             }
             _ => self.diag(
+                Code::BadArguments,
                 call.args[1].span.clone(),
                 Severity::Error,
                 format!(
@@ -1099,12 +1304,24 @@ impl<'a> FilterLinter<'a> {
         };
         let prop = if p.from_variable {
             self.diag(
+                Code::UnsupportedExpression,
                 p.span(),
                 Severity::Error,
                 "nested lambdas are not supported by Graph",
                 None,
             );
             return;
+        } else if p.segments.len() == 2
+            && let Some((top, sub)) = self.entity.property(&first.name).and_then(|top| {
+                capabilities()
+                    .complex_of(top)
+                    .and_then(|c| c.property(&p.segments[1].name))
+                    .map(|sub| (top, sub))
+            })
+        {
+            // e.g. authorizationInfo/certificateUserIds/any(x:x eq '...')
+            self.used.push(top.name.as_str());
+            sub
         } else if p.segments.len() > 1 {
             // e.g. manager/memberOf/any(...)
             let _ = self.resolve(p, true);
@@ -1125,6 +1342,7 @@ impl<'a> FilterLinter<'a> {
         self.used.push(prop.name.as_str());
         if !prop.ty.collection {
             self.diag(
+                Code::NotACollection,
                 p.span(),
                 Severity::Error,
                 format!(
@@ -1137,6 +1355,7 @@ impl<'a> FilterLinter<'a> {
         }
         if !prop.filterable() {
             self.reject(
+                Code::NotFilterable,
                 prop,
                 p.span(),
                 format!("'{}' cannot be used in $filter", prop.name),
@@ -1146,6 +1365,7 @@ impl<'a> FilterLinter<'a> {
         }
         if l.kind == LambdaKind::All {
             self.diag(
+                Code::AllLambda,
                 l.kind_span.clone(),
                 Severity::Warning,
                 "Graph documents only any() for directory objects; all() is likely rejected",
@@ -1156,6 +1376,7 @@ impl<'a> FilterLinter<'a> {
             match prop.filter_mode(FilterOp::Not) {
                 Some(_) => {}
                 None => self.reject(
+                    Code::UnsupportedOperator,
                     prop,
                     e.span.clone(),
                     format!("'{}' cannot be negated with not", prop.name),
@@ -1164,17 +1385,16 @@ impl<'a> FilterLinter<'a> {
             }
         }
         let Some((var, _)) = &l.variable else {
+            // documented: groups?$filter=assignedLicenses/any() (group-list.md)
             self.diag(
+                Code::EmptyLambda,
                 e.span.clone(),
-                Severity::Warning,
+                Severity::Info,
                 format!(
-                    "{}() without a condition is not documented by Graph",
-                    l.kind
+                    "{}/{}() with no condition matches objects whose {} is not empty",
+                    prop.name, l.kind, prop.name
                 ),
-                Some(format!(
-                    "to find non-empty collections use {}/$count ne 0 (advanced query)",
-                    prop.name
-                )),
+                None,
             );
             return;
         };
@@ -1200,6 +1420,7 @@ pub fn lint_filter_expr(entity: &Entity, expr: &Expr) -> LintReport {
     used.dedup();
     if used.contains(&"signInActivity") && used.len() > 1 {
         l.report.push(
+            Code::SignInActivityCombined,
             QueryPart::Filter,
             expr.span.clone(),
             Severity::Error,
@@ -1235,6 +1456,7 @@ fn parse_error_diag(part: QueryPart, e: &super::error::ParseError) -> Diagnostic
         )
     };
     Diagnostic {
+        code: Code::Syntax,
         part,
         span: e.span.clone(),
         severity: Severity::Error,
@@ -1259,6 +1481,7 @@ fn lint_search(entity: &Entity, src: &str, report: &mut LintReport) {
     for clause in expr.clauses() {
         let (Some(prop_name), Some(pspan)) = (&clause.property, &clause.property_span) else {
             report.push(
+                Code::SearchSyntax,
                 QueryPart::Search,
                 clause.value_span.clone(),
                 Severity::Error,
@@ -1271,6 +1494,7 @@ fn lint_search(entity: &Entity, src: &str, report: &mut LintReport) {
         let Some(prop) = entity.property(prop_name.trim()) else {
             let sugg = entity.suggest(prop_name.trim());
             report.push(
+                Code::UnknownProperty,
                 QueryPart::Search,
                 pspan,
                 Severity::Error,
@@ -1281,6 +1505,7 @@ fn lint_search(entity: &Entity, src: &str, report: &mut LintReport) {
         };
         if clause.value.trim().is_empty() {
             report.push(
+                Code::SearchEmptyClause,
                 QueryPart::Search,
                 clause.value_span.clone(),
                 Severity::Warning,
@@ -1290,17 +1515,17 @@ fn lint_search(entity: &Entity, src: &str, report: &mut LintReport) {
         }
         match prop.search {
             Some(SearchKind::Tokenized) => {}
-            Some(SearchKind::Prefix) => report.push(
+            Some(SearchKind::Prefix) => report.push(Code::SearchNotTokenized,
                 QueryPart::Search,
                 pspan,
-                Severity::Info,
+                Severity::Warning,
                 format!(
                     "$search on {} is not tokenised: it matches values that start with the text",
                     prop.name
                 ),
                 Some("only displayName and description are split into words".into()),
             ),
-            None if prop.ty.base == BaseType::String && !prop.ty.collection => report.push(
+            None if prop.ty.base == BaseType::String && !prop.ty.collection => report.push(Code::SearchUndocumented,
                 QueryPart::Search,
                 pspan,
                 Severity::Warning,
@@ -1310,7 +1535,7 @@ fn lint_search(entity: &Entity, src: &str, report: &mut LintReport) {
                 ),
                 Some("displayName and description are the tokenised $search properties".into()),
             ),
-            None => report.push(
+            None => report.push(Code::NotSearchable,
                 QueryPart::Search,
                 pspan,
                 Severity::Error,
@@ -1336,6 +1561,7 @@ fn lint_orderby(entity: &Entity, src: &str, has_filter: bool, report: &mut LintR
         let nspan = item.path.span();
         if item.path.segments.len() > 1 {
             report.push(
+                Code::NotSortable,
                 QueryPart::Orderby,
                 nspan,
                 Severity::Error,
@@ -1347,6 +1573,7 @@ fn lint_orderby(entity: &Entity, src: &str, has_filter: bool, report: &mut LintR
         let Some(prop) = entity.property(&name) else {
             let sugg = entity.suggest(&name);
             report.push(
+                Code::UnknownProperty,
                 QueryPart::Orderby,
                 nspan,
                 Severity::Error,
@@ -1371,9 +1598,17 @@ fn lint_orderby(entity: &Entity, src: &str, has_filter: bool, report: &mut LintR
                 let msg = format!("{} cannot be used in $orderby", prop.name);
                 let hint = Some(format!("sortable: {}", sortable.join(", ")));
                 if prop.verified {
-                    report.push(QueryPart::Orderby, nspan, Severity::Error, msg, hint);
+                    report.push(
+                        Code::NotSortable,
+                        QueryPart::Orderby,
+                        nspan,
+                        Severity::Error,
+                        msg,
+                        hint,
+                    );
                 } else {
                     report.push(
+                        Code::NotSortable,
                         QueryPart::Orderby,
                         nspan,
                         Severity::Warning,
@@ -1406,6 +1641,7 @@ fn lint_select(entity: &Entity, select: &[String], report: &mut LintReport) {
         {
             let sugg = entity.suggest(n);
             report.push(
+                Code::UnknownSelect,
                 QueryPart::Select,
                 span,
                 Severity::Warning,
@@ -1429,15 +1665,6 @@ fn lint_expand(src: &str, report: &mut LintReport) {
             return;
         }
     };
-    if items.len() > 1 {
-        report.push(
-            QueryPart::Expand,
-            0..src.len(),
-            Severity::Warning,
-            "Graph expands one relationship per request on directory objects",
-            None,
-        );
-    }
     for item in items {
         let name = item.path.to_text();
         let nspan = item.path.span();
@@ -1447,6 +1674,7 @@ fn lint_expand(src: &str, report: &mut LintReport) {
         if !EXPANDABLE.iter().any(|e| e.eq_ignore_ascii_case(&name)) {
             let sugg = did_you_mean(&name, EXPANDABLE.iter().copied());
             report.push(
+                Code::UnknownExpand,
                 QueryPart::Expand,
                 nspan.clone(),
                 Severity::Warning,
@@ -1457,6 +1685,7 @@ fn lint_expand(src: &str, report: &mut LintReport) {
         let o = &item.options;
         if name.eq_ignore_ascii_case("manager") && o.select.is_some() && o.levels.is_none() {
             report.push(
+                Code::UnsupportedExpandOption,
                 QueryPart::Expand,
                 item.span.clone(),
                 Severity::Error,
@@ -1468,6 +1697,7 @@ fn lint_expand(src: &str, report: &mut LintReport) {
             && !name.eq_ignore_ascii_case("manager")
         {
             report.push(
+                Code::UnsupportedExpandOption,
                 QueryPart::Expand,
                 span.clone(),
                 Severity::Error,
@@ -1486,6 +1716,7 @@ fn lint_expand(src: &str, report: &mut LintReport) {
         .filter_map(|(s, n)| s.map(|s| (n, s.clone())))
         {
             report.push(
+                Code::UnsupportedExpandOption,
                 QueryPart::Expand,
                 span,
                 Severity::Error,
@@ -1529,7 +1760,7 @@ pub fn lint_query(entity: &Entity, opts: &QueryOptions) -> LintReport {
                 .is_some_and(|f| f.to_ascii_lowercase().contains("signinactivity"));
         let len = top.to_string().len();
         if !(1..=999).contains(&top) {
-            report.push(
+            report.push(Code::TopRange,
                 QueryPart::Top,
                 0..len,
                 Severity::Error,
@@ -1538,6 +1769,7 @@ pub fn lint_query(entity: &Entity, opts: &QueryOptions) -> LintReport {
             );
         } else if uses_sign_in && top > 500 {
             report.push(
+                Code::TopRange,
                 QueryPart::Top,
                 0..len,
                 Severity::Error,
@@ -1553,6 +1785,7 @@ pub fn lint_query(entity: &Entity, opts: &QueryOptions) -> LintReport {
         && report.advanced_query
     {
         report.push(
+            Code::ExpandWithAdvanced,
             QueryPart::Expand,
             0..e.len(),
             Severity::Error,
@@ -1583,6 +1816,7 @@ pub fn lint_request(path: &str, entity: Option<&str>, opts: &QueryOptions) -> Li
         let mut r = LintReport::default();
         if !opts.is_empty() {
             r.push(
+                Code::NoCapabilityData,
                 QueryPart::Path,
                 0..path.len(),
                 Severity::Info,
@@ -1612,6 +1846,7 @@ pub fn lint_request(path: &str, entity: Option<&str>, opts: &QueryOptions) -> Li
         }
         if t.single && (opts.filter.is_some() || opts.search.is_some() || opts.top.is_some()) {
             report.push(
+                Code::SingleObject,
                 QueryPart::Path,
                 0..path.len(),
                 Severity::Warning,
@@ -1692,6 +1927,8 @@ mod tests {
     fn unknown_property_suggests() {
         let r = lint_filter(users(), "dispalyName eq 'x'");
         let d = &r.diagnostics[0];
+        assert_eq!(d.code, Code::UnknownProperty);
+        assert_eq!(d.code.as_str(), "unknown-property");
         assert_eq!(d.span, 0..11);
         assert!(d.message.contains("unknown property 'dispalyName'"));
         assert_eq!(d.hint.as_deref(), Some("did you mean 'displayName'?"));
@@ -1759,6 +1996,9 @@ mod tests {
     fn warnings_are_useful() {
         let r = lint_filter(users(), "startsWith(displayName,'')");
         assert_eq!(r.diagnostics[0].severity, Severity::Warning);
+        let r = lint_filter(users(), "createdDateTime ge 2024-01-01");
+        assert_eq!(r.diagnostics[0].code, Code::DateWithoutTime);
+        assert!(r.has_errors());
         let r = lint_filter(users(), "displayName eq ' Bob '");
         assert_eq!(r.diagnostics[0].severity, Severity::Warning);
         let r = lint_filter(users(), "userType eq 'Guset'");
@@ -1841,5 +2081,36 @@ mod tests {
         assert!(r.advanced_query && !r.has_errors(), "{r:?}");
         let r = lint_request("/sites", None, &f);
         assert_eq!(r.diagnostics[0].severity, Severity::Info);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn lint_never_panics(
+            src in "[a-zA-Z/$:()', 0-9.\\-eqnotandrysWithl]{0,60}",
+            entity in proptest::sample::select(vec!["users", "groups", "devices", "directoryObjects", "applications", "servicePrincipals"]),
+        ) {
+            let e = capabilities().entity(entity).unwrap();
+            let r = lint_filter(e, &src);
+            for d in &r.diagnostics {
+                proptest::prop_assert!(d.span.start <= d.span.end && d.span.end <= src.len());
+            }
+        }
+
+        #[test]
+        fn lint_query_never_panics(
+            search in "\\PC{0,30}",
+            orderby in "\\PC{0,30}",
+            expand in "\\PC{0,30}",
+            top in proptest::option::of(proptest::num::i64::ANY),
+        ) {
+            let opts = QueryOptions {
+                search: Some(search),
+                orderby: Some(orderby),
+                expand: Some(expand),
+                top,
+                ..Default::default()
+            };
+            let _ = lint_request("/groups/x/members", None, &opts);
+        }
     }
 }

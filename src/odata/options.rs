@@ -376,14 +376,16 @@ fn parse_orderby_at(text: &str, offset: usize, full: &str) -> Result<Vec<OrderIt
                 c.pos += 1;
             }
             Some(ch) => {
+                let at = c.pos;
+                let (found, span) = c
+                    .name()
+                    .unwrap_or_else(|| (ch.to_string(), at..at + ch.len_utf8()));
                 return Err(ParseError::new(
-                    c.char_span(),
-                    format!(
-                        "expected ',', 'asc' or 'desc' at column {}, found '{ch}'",
-                        c.col(c.pos)
-                    ),
+                    span,
+                    format!("expected ',' at column {}, found '{found}'", c.col(at)),
                 )
-                .expecting(["'asc'", "'desc'", "','", "the end of the list"]));
+                .expecting(["','", "the end of the list"])
+                .with_hint("separate properties with commas: displayName desc, mail"));
             }
         }
     }
@@ -598,11 +600,11 @@ fn parse_expand_options(
             "$top" => o.top = Some((parse_uint(raw, vstart, c.full, "$top")?, vspan)),
             "$count" => o.count = Some((parse_bool(raw, vstart, c.full, "$count")?, vspan)),
             "$filter" => {
-                let e = filter::parse_at(raw, vstart)?;
+                let e = filter::parse_in(c.full, vstart..vend)?;
                 o.filter = Some((e, vspan));
             }
             "$search" => {
-                let s = search::parse(raw).map_err(|e| e.offset(vstart))?;
+                let s = search::parse_in(c.full, vstart..vend)?;
                 o.search = Some((s, vspan));
             }
             "$expand" => {

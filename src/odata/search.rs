@@ -15,7 +15,7 @@ use super::ast::Span;
 use super::error::{ParseError, column};
 
 /// Deepest nesting of parentheses and `NOT` accepted.
-pub const MAX_DEPTH: usize = 100;
+pub const MAX_DEPTH: usize = 32;
 
 /// A `$search` expression.
 #[derive(Debug, Clone, PartialEq)]
@@ -82,7 +82,20 @@ enum Tok {
 
 /// Parses a `$search` value (with its double quotes).
 pub fn parse(src: &str) -> Result<SearchExpr, ParseError> {
-    let toks = lex(src)?;
+    parse_in(src, 0..src.len())
+}
+
+/// Parses the `$search` found at `span` inside a larger text (e.g. nested in `$expand`);
+/// spans and columns refer to `full`.
+pub fn parse_in(full: &str, span: Span) -> Result<SearchExpr, ParseError> {
+    let (Some(src), true) = (
+        full.get(..span.end),
+        full.is_char_boundary(span.start.min(span.end)),
+    ) else {
+        return Err(ParseError::new(span, "invalid text range for a $search"));
+    };
+    let start = span.start.min(span.end);
+    let toks = lex(src, start)?;
     let mut p = Parser {
         src,
         toks,
@@ -90,7 +103,7 @@ pub fn parse(src: &str) -> Result<SearchExpr, ParseError> {
         depth: 0,
     };
     if matches!(p.peek().0, Tok::Eof) {
-        return Err(ParseError::new(0..src.len(), "the search is empty")
+        return Err(ParseError::new(start..src.len(), "the search is empty")
             .expecting(["a quoted clause such as \"displayName:alice\""]));
     }
     let e = p.parse_or()?;
@@ -121,9 +134,12 @@ fn juxtaposed(src: &str, span: Span) -> ParseError {
     .with_hint("join clauses with AND or OR: \"displayName:a\" AND \"mail:b\"")
 }
 
-fn lex(src: &str) -> Result<Vec<(Tok, Span)>, ParseError> {
+fn lex(src: &str, start: usize) -> Result<Vec<(Tok, Span)>, ParseError> {
     let mut out = Vec::new();
-    let mut chars = src.char_indices().peekable();
+    let mut chars = src[start..]
+        .char_indices()
+        .map(|(i, c)| (i + start, c))
+        .peekable();
     while let Some(&(i, c)) = chars.peek() {
         if c.is_whitespace() {
             chars.next();
@@ -173,15 +189,20 @@ fn lex(src: &str) -> Result<Vec<(Tok, Span)>, ParseError> {
                 out.push((Tok::Clause(clause(src, i + 1, end)), i..end + 1));
             }
             '\'' => {
+                let rest = &src[i + 1..];
+                let inner = rest.split('\'').next().unwrap_or("");
+                let closed = rest.len() > inner.len();
+                let end = i + 1 + inner.len() + usize::from(closed);
+                let escaped = inner.replace('\\', "\\\\").replace('"', "\\\"");
                 return Err(ParseError::new(
-                    i..i + 1,
+                    i..end,
                     format!(
                         "search clauses use double quotes, not single quotes (column {})",
                         column(src, i)
                     ),
                 )
                 .expecting(["'\"'"])
-                .with_hint("write \"displayName:alice\""));
+                .with_hint(format!("write \"{escaped}\"")));
             }
             _ => {
                 // A bare word: an operator or an error.

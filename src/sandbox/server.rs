@@ -353,13 +353,26 @@ async fn truncate(resp: Response) -> Response {
         .unwrap_or_default();
     let full = bytes.len();
     let half = bytes.slice(0..full / 2);
-    let stream = futures::stream::iter(vec![
-        Ok::<Bytes, std::io::Error>(half),
-        Err(std::io::Error::new(
-            std::io::ErrorKind::ConnectionReset,
-            "sandbox fault: body truncated",
-        )),
-    ]);
+    // The pause lets the head and the first half reach the client before the failure.
+    let stream = futures::stream::unfold(0u8, move |step| {
+        let half = half.clone();
+        async move {
+            match step {
+                0 => Some((Ok::<Bytes, std::io::Error>(half), 1)),
+                1 => {
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    Some((
+                        Err(std::io::Error::new(
+                            std::io::ErrorKind::ConnectionReset,
+                            "sandbox fault: body truncated",
+                        )),
+                        2,
+                    ))
+                }
+                _ => None,
+            }
+        }
+    });
     let mut r = Response::from_parts(parts, Body::from_stream(stream));
     set(r.headers_mut(), "content-length", &full.to_string());
     r
