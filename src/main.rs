@@ -39,10 +39,7 @@ fn main() -> ExitCode {
     };
     let code = runtime.block_on(async {
         match &cli.command {
-            None => {
-                eprintln!("graphtui: the explorer is not built yet (issue 5)");
-                exit::USAGE
-            }
+            None => graphtui::tui::run(&settings).await,
             Some(Command::Login(a)) => cli::login::run(&settings, a).await,
             Some(Command::Logout) => cli::login::run_logout(&settings).await,
             Some(Command::Whoami(a)) => cli::whoami::run(&settings, a).await,

@@ -14,10 +14,15 @@
 //! `NOT groupTypes/any(...)`, `NOT startsWith(...)` and `not(...)`. `not displayName eq 'x'`
 //! would negate a string, so it is reported as an error with a hint to add parentheses.
 //!
-//! Case: Graph's docs write keywords and function names in several cases (`NOT groupTypes/any(...)`,
-//! `startswith(...)`, `startsWith(...)`), and the service accepts them, so keywords, operators,
-//! `any`/`all`, `true`/`false`/`null` and known function names are matched case-insensitively.
-//! Property names keep their spelling (the linter decides whether a case difference matters).
+//! Case: Graph's docs write keywords and function names in several cases (`NOT groupTypes/any(...)`
+//! in filter-query-parameter.md, `startswith(...)` and `startsWith(...)` in user-list.md and
+//! aad-advanced-queries.md, `OR` in aad-advanced-queries.md), which works because Graph's OData
+//! parser runs with `enableCaseInsensitiveBuiltinIdentifier` (Microsoft.OData.Core). So keywords,
+//! operators, `any`/`all`, `true`/`false`/`null` and known function names are matched
+//! case-insensitively here too. Property names keep their spelling (the docs also write
+//! `ReceivedDateTime`; the linter decides whether a case difference matters).
+//!
+//! Positions: spans are 0-based byte offsets; messages say "column N", 1-based characters.
 //!
 //! Nesting (parentheses, `not`, calls, lambdas) is limited to [`MAX_DEPTH`] levels so hostile input
 //! cannot overflow the stack.

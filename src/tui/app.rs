@@ -1,0 +1,283 @@
+//! The event loop: `tokio::select!` over terminal events, worker results and a one-second
+//! tick; draws after each batch. Also terminal setup/restore, the panic hook and file logging.
+
+use super::action::{Action, Command};
+use super::keymap::KeyMap;
+use super::model::{Body, Header, Model, Overlay, SignIn};
+use super::theme::Theme;
+use super::update::update;
+use super::views::{self, Ui};
+use super::worker::{Backend, Worker, load_history};
+use crate::config::Settings;
+use crossterm::event::{
+    DisableMouseCapture, EnableMouseCapture, Event, EventStream, KeyCode, KeyEvent, KeyEventKind,
+    KeyModifiers, MouseButton, MouseEventKind,
+};
+use crossterm::execute;
+use crossterm::terminal::{
+    EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
+};
+use futures::StreamExt;
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+use std::io::{Stdout, stdout};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::mpsc;
+
+/// The header for these settings (before sign-in).
+pub fn header_of(s: &Settings) -> Header {
+    Header {
+        profile: s.profile.clone(),
+        tenant_name: None,
+        tenant_id: s.tenant.clone(),
+        cloud: if s.demo {
+            "sandbox".into()
+        } else {
+            s.cloud.label().to_string()
+        },
+        account: None,
+        api_version: s.api_version.as_str().to_string(),
+        read_only: s.read_only,
+        demo: s.demo,
+        ..Header::default()
+    }
+}
+
+/// Which action a key means in the current state: text fields get raw keys.
+pub fn key_action(m: &Model, keys: &KeyMap, k: KeyEvent) -> Option<Action> {
+    if k.kind == KeyEventKind::Release {
+        return None;
+    }
+    if k.code == KeyCode::Char('c') && k.modifiers.contains(KeyModifiers::CONTROL) {
+        return Some(Action::Quit);
+    }
+    let raw = match &m.overlay {
+        Some(Overlay::Palette(_) | Overlay::QueryBar(_) | Overlay::Menu(_)) => true,
+        Some(Overlay::Columns(_)) => k.code == KeyCode::Char(' '),
+        Some(_) => false,
+        None => match m.top().map(|v| &v.body) {
+            Some(Body::List(l)) => l.filter_editing,
+            Some(Body::Detail(d)) => d.search_editing,
+            _ => false,
+        },
+    };
+    if raw {
+        return Some(Action::Key(k));
+    }
+    Some(keys.action(&k).unwrap_or(Action::Key(k)))
+}
+
+/// Maps a terminal event to an action.
+pub fn event_action(m: &Model, keys: &KeyMap, ev: Event) -> Option<Action> {
+    match ev {
+        Event::Key(k) => key_action(m, keys, k),
+        Event::Resize(w, h) => Some(Action::Resize(w, h)),
+        Event::Mouse(me) => match me.kind {
+            MouseEventKind::ScrollDown => Some(Action::Scroll(3)),
+            MouseEventKind::ScrollUp => Some(Action::Scroll(-3)),
+            MouseEventKind::Down(MouseButton::Left) if m.overlay.is_none() => {
+                Some(Action::Click(me.row))
+            }
+            _ => None,
+        },
+        Event::Paste(s) => match &m.overlay {
+            Some(Overlay::Palette(_) | Overlay::QueryBar(_)) => {
+                None.or(Some(Action::Status(format!(
+                    "pasted {} characters: type them or use :get",
+                    s.chars().count()
+                ))))
+            }
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Sets up file logging in the data directory; returns the log file path.
+fn init_logging(data_dir: &Path, verbose: u8) -> Option<PathBuf> {
+    std::fs::create_dir_all(data_dir).ok()?;
+    let path = data_dir.join("graphtui.log");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .ok()?;
+    let level = match verbose {
+        0 => "graphtui=info",
+        1 => "graphtui=debug",
+        _ => "graphtui=trace",
+    };
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new(level))
+        .with_writer(std::sync::Mutex::new(file))
+        .with_ansi(false)
+        .try_init();
+    Some(path)
+}
+
+fn restore_terminal() {
+    let _ = disable_raw_mode();
+    let _ = execute!(
+        stdout(),
+        DisableMouseCapture,
+        LeaveAlternateScreen,
+        crossterm::cursor::Show
+    );
+}
+
+fn install_panic_hook(log: Option<PathBuf>) {
+    let prev = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        restore_terminal();
+        tracing::error!("panic: {info}");
+        match &log {
+            Some(p) => eprintln!("graphtui crashed; the log is at {}", p.display()),
+            None => eprintln!("graphtui crashed (no log file could be opened)"),
+        }
+        prev(info);
+    }));
+}
+
+/// Runs the explorer until the user quits; returns the process exit code.
+pub async fn run(settings: &Settings) -> u8 {
+    let log = init_logging(&settings.data_dir, settings.verbose);
+    install_panic_hook(log.clone());
+    let mut settings = settings.clone();
+    // --demo: the embedded sandbox in this process, a real device-code sign-in against it.
+    let _sandbox = if settings.demo {
+        match super::demo::start(&mut settings).await {
+            Ok(s) => Some(s),
+            Err(e) => {
+                eprintln!("graphtui: cannot start the demo sandbox: {e}");
+                return crate::cli::exit::FAILURE;
+            }
+        }
+    } else {
+        None
+    };
+    let (tx, rx) = mpsc::unbounded_channel::<Action>();
+    let auth = match crate::auth::Authenticator::from_settings(&settings, Default::default()) {
+        Ok(a) => Arc::new(a),
+        Err(e) => {
+            eprintln!("graphtui: cannot set up sign-in: {e}");
+            return crate::cli::exit::FAILURE;
+        }
+    };
+    let client = match crate::graph::GraphClient::new(&settings, auth.clone()) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("graphtui: cannot set up the Graph client: {e}");
+            return crate::cli::exit::FAILURE;
+        }
+    };
+    let backend: Arc<dyn Backend> = Arc::new(super::graph_backend::GraphBackend::new(
+        client,
+        auth,
+        tx.clone(),
+    ));
+    let (keys, warnings) = KeyMap::with_overrides(&settings.file.keys);
+    for w in &warnings {
+        tracing::warn!("{w}");
+    }
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let theme = Theme::resolve(no_color, &settings.file.colors);
+    let mut model = Model::new(header_of(&settings));
+    model.history = load_history(&settings.data_dir);
+    if let Some(w) = warnings.first() {
+        model.status = Some(w.clone());
+    }
+    if let Err(e) = enable_raw_mode() {
+        eprintln!("graphtui: this terminal cannot be used interactively: {e}");
+        return crate::cli::exit::FAILURE;
+    }
+    if let Err(e) = execute!(stdout(), EnterAlternateScreen, EnableMouseCapture) {
+        restore_terminal();
+        eprintln!("graphtui: cannot set up the terminal: {e}");
+        return crate::cli::exit::FAILURE;
+    }
+    let mut terminal = match Terminal::new(CrosstermBackend::new(stdout())) {
+        Ok(t) => t,
+        Err(e) => {
+            restore_terminal();
+            eprintln!("graphtui: cannot set up the terminal: {e}");
+            return crate::cli::exit::FAILURE;
+        }
+    };
+    let r = event_loop(
+        &mut terminal,
+        &mut model,
+        (&keys, &theme),
+        backend,
+        (tx, rx),
+        &settings,
+    )
+    .await;
+    restore_terminal();
+    match r {
+        Ok(()) => crate::cli::exit::OK,
+        Err(e) => {
+            eprintln!("graphtui: terminal error: {e}");
+            crate::cli::exit::FAILURE
+        }
+    }
+}
+
+async fn event_loop(
+    terminal: &mut Terminal<CrosstermBackend<Stdout>>,
+    model: &mut Model,
+    (keys, theme): (&KeyMap, &Theme),
+    backend: Arc<dyn Backend>,
+    (tx, mut rx): (
+        mpsc::UnboundedSender<Action>,
+        mpsc::UnboundedReceiver<Action>,
+    ),
+    settings: &Settings,
+) -> std::io::Result<()> {
+    let mut worker = Worker::new(backend, tx, settings.data_dir.clone());
+    let mut events = EventStream::new();
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    tick.tick().await;
+    let size = terminal.size()?;
+    update(model, Action::Resize(size.width, size.height));
+    model.signin = Some(SignIn::default());
+    worker.run(Command::SignIn);
+    let ui = Ui { theme, keys };
+    loop {
+        terminal.draw(|f| views::draw(f, model, &ui))?;
+        let first = tokio::select! {
+            ev = events.next() => match ev {
+                Some(Ok(ev)) => event_action(model, keys, ev),
+                Some(Err(e)) => return Err(e),
+                None => Some(Action::Quit),
+            },
+            Some(a) = rx.recv() => Some(a),
+            _ = tick.tick() => Some(Action::Tick),
+        };
+        let mut batch: Vec<Action> = first.into_iter().collect();
+        while let Ok(a) = rx.try_recv() {
+            batch.push(a);
+            if batch.len() > 256 {
+                break;
+            }
+        }
+        for a in batch {
+            for cmd in update(model, a) {
+                match cmd {
+                    Command::Quit => model.quit = true,
+                    Command::Clipboard(text) => {
+                        let _ = execute!(
+                            stdout(),
+                            crossterm::clipboard::CopyToClipboard::to_clipboard_from(text)
+                        );
+                    }
+                    other => worker.run(other),
+                }
+            }
+        }
+        if model.quit {
+            return Ok(());
+        }
+    }
+}

@@ -1,0 +1,179 @@
+//! The explorer's [`Backend`] over the crate's [`GraphClient`] and [`Authenticator`]: requests
+//! with auth, retries and recording done by the client; the device-code flow by auth. Client
+//! events (throttling) are forwarded to the UI as actions.
+
+use super::action::{Action, Method, Request};
+use super::model::Exchange;
+use super::worker::{Backend, Events, Identity, Sent};
+use crate::auth::{Authenticator, DeviceCodeEvent};
+use crate::graph::{ClientEvent, GraphClient, GraphError, GraphRequest};
+use futures::future::BoxFuture;
+use serde_json::Value;
+use std::sync::Arc;
+
+/// Graph client + sign-in session.
+pub struct GraphBackend {
+    client: GraphClient,
+    auth: Arc<Authenticator>,
+}
+
+impl GraphBackend {
+    /// A backend; throttling events of `client` are forwarded to `events` from now on.
+    pub fn new(client: GraphClient, auth: Arc<Authenticator>, events: Events) -> GraphBackend {
+        let mut rx = client.events();
+        tokio::spawn(async move {
+            while let Ok(e) = rx.recv().await {
+                if let ClientEvent::Throttled { retry_in, .. } = e {
+                    let secs = retry_in.as_secs_f64().ceil().max(1.0) as u64;
+                    if events.send(Action::Throttled(secs)).is_err() {
+                        return;
+                    }
+                }
+            }
+        });
+        GraphBackend { client, auth }
+    }
+}
+
+fn convert(x: &crate::graph::Exchange) -> Exchange {
+    Exchange {
+        id: 0,
+        method: x.method.clone(),
+        url: x.url.clone(),
+        request_headers: x.request_headers.clone(),
+        status: x.status,
+        response_headers: x.response_headers.clone(),
+        body: x.response_body.clone().unwrap_or_default(),
+        duration_ms: x.duration.as_millis() as u64,
+        retries: x.attempt,
+        error: x.transport_error.clone(),
+    }
+}
+
+impl Backend for GraphBackend {
+    fn send(&self, req: Request, events: Events) -> BoxFuture<'static, Sent> {
+        let client = self.client.clone();
+        Box::pin(async move {
+            let method = match req.method {
+                Method::Get => reqwest::Method::GET,
+                Method::Post => reqwest::Method::POST,
+            };
+            let greq = GraphRequest {
+                method: method.clone(),
+                url: req.url.clone(),
+                headers: req.headers.clone(),
+                body: req.body.clone(),
+            };
+            let r = client.send(greq).await;
+            let id = match &r {
+                Ok(resp) => Some(resp.exchange_id),
+                Err(GraphError::Api(e)) => e.exchange_id,
+                Err(_) => None,
+            };
+            let recorded = id.and_then(|id| client.recorder().get(id));
+            let mut exchange = match &recorded {
+                Some(x) => convert(x),
+                None => Exchange {
+                    method: method.to_string(),
+                    url: req.url.clone(),
+                    request_headers: req.headers.clone(),
+                    ..Exchange::default()
+                },
+            };
+            if exchange.retries > 0 {
+                let _ = events.send(Action::Throttled(0));
+            }
+            match r {
+                Ok(resp) => {
+                    let body = serde_json::from_str::<Value>(&resp.body).ok();
+                    Sent { exchange, body }
+                }
+                Err(GraphError::Api(e)) => {
+                    if exchange.status.is_none() {
+                        exchange.status = Some(e.status);
+                        exchange.body = e.raw_body.clone();
+                    }
+                    Sent {
+                        exchange,
+                        body: None,
+                    }
+                }
+                Err(e) => {
+                    exchange.error = Some(e.to_string());
+                    Sent {
+                        exchange,
+                        body: None,
+                    }
+                }
+            }
+        })
+    }
+
+    fn sign_in(&self, events: Events) -> BoxFuture<'static, Result<Identity, String>> {
+        let auth = self.auth.clone();
+        let client = self.client.clone();
+        Box::pin(async move {
+            let cached = auth.current().await.ok().flatten();
+            let usable = cached
+                .as_ref()
+                .is_some_and(|t| t.expires_in() > 60 || t.refresh_token.is_some());
+            let account = if usable {
+                cached.and_then(|t| t.account)
+            } else {
+                let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+                let fwd_events = events.clone();
+                let fwd = tokio::spawn(async move {
+                    while let Some(e) = rx.recv().await {
+                        let a = match e {
+                            DeviceCodeEvent::CodeReady {
+                                user_code,
+                                verification_uri,
+                                message,
+                                expires_in,
+                                ..
+                            } => Action::SignInCode {
+                                message: message.unwrap_or_else(|| {
+                                    format!("Open {verification_uri} and enter {user_code}.")
+                                }),
+                                user_code,
+                                verification_uri,
+                                expires_in: expires_in.as_secs(),
+                            },
+                            DeviceCodeEvent::Polling { attempt, .. } => {
+                                Action::SignInPolled(attempt.saturating_sub(1))
+                            }
+                            _ => continue,
+                        };
+                        let _ = fwd_events.send(a);
+                    }
+                });
+                let cancel = tokio_util::sync::CancellationToken::new();
+                let r = auth.login_device_code(None, tx, cancel).await;
+                fwd.abort();
+                r.map_err(|e| e.to_string())?.account
+            };
+            let org = client
+                .get(GraphRequest::get("/organization?$select=id,displayName"))
+                .await
+                .ok()
+                .and_then(|r| r.json().ok());
+            let first = org
+                .as_ref()
+                .and_then(|v| v.get("value"))
+                .and_then(Value::as_array)
+                .and_then(|a| a.first().cloned());
+            let s = |k: &str| {
+                first
+                    .as_ref()
+                    .and_then(|o| o.get(k))
+                    .and_then(Value::as_str)
+                    .map(str::to_string)
+            };
+            Ok(Identity {
+                account: account.unwrap_or_else(|| "signed in".into()),
+                tenant_name: s("displayName"),
+                tenant_id: s("id"),
+            })
+        })
+    }
+}

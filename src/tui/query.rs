@@ -1,0 +1,382 @@
+//! Building list requests from a [`Query`], the advanced-query rules, quick diagnostics and
+//! completion for the query bar.
+//!
+//! Rules follow `concepts/aad-advanced-queries.md` (see /work/shared/graph-facts.md §6): `$search`,
+//! `ne`/`not`, `endsWith`, `$filter` with `$orderby`, `$orderby` other than displayName /
+//! userPrincipalName, and `$count` need `ConsistencyLevel: eventual` plus `$count=true`.
+
+use super::action::Request;
+use super::model::{Kind, PAGE_SIZE, Query};
+use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
+
+/// Characters encoded in query values (keeps `$`, `,`, `(`, `)`, `'` readable like Graph Explorer).
+const QUERY_VALUE: &AsciiSet = &CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'%')
+    .add(b'&')
+    .add(b'+')
+    .add(b'<')
+    .add(b'>')
+    .add(b'=')
+    .add(b'?')
+    .add(b'`')
+    .add(b'{')
+    .add(b'}');
+
+/// A diagnostic on one query field, with the byte span it points at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// Field index in [`Query::fields`] order.
+    pub field: usize,
+    pub start: usize,
+    pub end: usize,
+    pub message: String,
+    pub error: bool,
+}
+
+/// A request with the reasons advanced-query mode was turned on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Built {
+    pub request: Request,
+    pub advanced: Vec<String>,
+}
+
+/// Why the query needs advanced-query mode (empty when it does not).
+pub fn advanced_reasons(kind: Kind, q: &Query) -> Vec<String> {
+    let mut why = vec![];
+    let f = q.filter.to_ascii_lowercase();
+    if !q.search.trim().is_empty() {
+        why.push("$search needs ConsistencyLevel: eventual".to_string());
+    }
+    if contains_word(&f, "ne") || contains_word(&f, "not") {
+        why.push("the ne / not operators are advanced-only".to_string());
+    }
+    if f.contains("endswith(") {
+        why.push("endsWith is advanced-only (mail, userPrincipalName, proxyAddresses)".to_string());
+    }
+    if f.contains("/$count") {
+        why.push("$count inside $filter is advanced-only".to_string());
+    }
+    if !q.filter.trim().is_empty() && !q.orderby.trim().is_empty() {
+        why.push("$filter together with $orderby is advanced-only".to_string());
+    } else if !q.orderby.trim().is_empty() {
+        let basic: &[&str] = match kind {
+            Kind::User => &["displayname", "userprincipalname"],
+            _ => &["displayname"],
+        };
+        for part in q.orderby.split(',') {
+            let prop = part
+                .split_whitespace()
+                .next()
+                .unwrap_or("")
+                .to_ascii_lowercase();
+            if !prop.is_empty() && !basic.contains(&prop.as_str()) {
+                why.push(format!("$orderby on {prop} is advanced-only"));
+            }
+        }
+    }
+    if kind == Kind::User {
+        for p in [
+            "companyname",
+            "mobilephone",
+            "officelocation",
+            "postalcode",
+            "employeetype",
+            "employeehiredate",
+            "showinaddresslist",
+        ] {
+            if f.contains(p) {
+                why.push(format!("filtering on {p} is advanced-only"));
+            }
+        }
+    }
+    why
+}
+
+fn contains_word(s: &str, w: &str) -> bool {
+    s.split(|c: char| !c.is_ascii_alphanumeric())
+        .any(|t| t == w)
+}
+
+fn enc(s: &str) -> String {
+    utf8_percent_encode(s.trim(), QUERY_VALUE).to_string()
+}
+
+/// Builds the first-page request of `path` with `q`.
+pub fn build(kind: Kind, path: &str, q: &Query, queryable: bool) -> Built {
+    let advanced = if queryable {
+        advanced_reasons(kind, q)
+    } else {
+        vec![]
+    };
+    let mut params: Vec<String> = vec![];
+    if queryable {
+        if !q.filter.trim().is_empty() {
+            params.push(format!("$filter={}", enc(&q.filter)));
+        }
+        if !q.search.trim().is_empty() {
+            params.push(format!("$search={}", enc(&q.search)));
+        }
+        if !q.orderby.trim().is_empty() {
+            params.push(format!("$orderby={}", enc(&q.orderby)));
+        }
+    }
+    if !q.select.trim().is_empty() {
+        params.push(format!("$select={}", enc(&q.select)));
+    }
+    let top = q.top.trim();
+    if !top.is_empty() {
+        params.push(format!("$top={}", enc(top)));
+    } else if queryable {
+        params.push(format!("$top={PAGE_SIZE}"));
+    }
+    if !advanced.is_empty() {
+        params.push("$count=true".to_string());
+    }
+    let url = if params.is_empty() {
+        path.to_string()
+    } else {
+        format!("{path}?{}", params.join("&"))
+    };
+    let mut request = Request::get(url);
+    if !advanced.is_empty() {
+        request = request.header("ConsistencyLevel", "eventual");
+    }
+    Built { request, advanced }
+}
+
+/// Quick checks of the query fields: balanced quotes/parentheses, `$top` range, `$search` quoting.
+pub fn diagnostics(q: &Query) -> Vec<Diagnostic> {
+    let mut out = vec![];
+    let f = &q.filter;
+    let mut depth: i32 = 0;
+    let mut in_str = false;
+    let mut str_start = 0;
+    let mut open_at = vec![];
+    for (i, c) in f.char_indices() {
+        match c {
+            '\'' => {
+                in_str = !in_str;
+                str_start = i;
+            }
+            '(' if !in_str => {
+                depth += 1;
+                open_at.push(i);
+            }
+            ')' if !in_str => {
+                depth -= 1;
+                if depth < 0 {
+                    out.push(diag(0, i, i + 1, "unmatched ')'"));
+                    depth = 0;
+                } else {
+                    open_at.pop();
+                }
+            }
+            _ => {}
+        }
+    }
+    if in_str {
+        out.push(diag(
+            0,
+            str_start,
+            f.len(),
+            "unterminated string: add a closing '",
+        ));
+    } else if let Some(&i) = open_at.last() {
+        out.push(diag(0, i, i + 1, "unclosed '(': add a ')'"));
+    }
+    let fl = f.to_ascii_lowercase();
+    for (op, hint) in [
+        ("==", "use eq, not =="),
+        ("!=", "use ne, not !="),
+        ("&&", "use and, not &&"),
+        ("||", "use or, not ||"),
+    ] {
+        if let Some(i) = fl.find(op) {
+            out.push(diag(0, i, i + op.len(), hint));
+        }
+    }
+    if let Some(i) = fl.find("contains(") {
+        out.push(diag(
+            0,
+            i,
+            i + 8,
+            "contains is not supported on directory objects; use startsWith or $search",
+        ));
+    }
+    let s = q.search.trim();
+    if !s.is_empty() && !s.starts_with('"') {
+        out.push(diag(
+            1,
+            0,
+            q.search.len(),
+            "$search clauses are quoted: \"displayName:text\"",
+        ));
+    }
+    let t = q.top.trim();
+    if !t.is_empty() {
+        match t.parse::<u32>() {
+            Ok(n) if (1..=999).contains(&n) => {}
+            _ => out.push(diag(
+                4,
+                0,
+                q.top.len(),
+                "$top must be a number from 1 to 999",
+            )),
+        }
+    }
+    out
+}
+
+fn diag(field: usize, start: usize, end: usize, m: &str) -> Diagnostic {
+    Diagnostic {
+        field,
+        start,
+        end,
+        message: m.to_string(),
+        error: true,
+    }
+}
+
+/// Completion candidates for the word before the cursor in a field.
+pub fn complete(kind: Kind, field: usize, text: &str) -> Vec<String> {
+    let word_start = text
+        .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '@' || c == '.'))
+        .map_or(0, |i| i + 1);
+    let word = &text[word_start..];
+    if word.is_empty() && field != 4 {
+        return vec![];
+    }
+    let props = kind.all_columns();
+    let funcs = [
+        "startsWith(",
+        "endsWith(",
+        "eq",
+        "ne",
+        "not",
+        "and",
+        "or",
+        "in",
+        "ge",
+        "le",
+        "any(",
+    ];
+    let mut cands: Vec<String> = match field {
+        0 => props
+            .iter()
+            .map(String::as_str)
+            .chain(funcs)
+            .map(str::to_string)
+            .collect(),
+        1 => props.iter().map(|p| format!("\"{p}:")).collect(),
+        2 => props
+            .iter()
+            .flat_map(|p| [p.clone(), format!("{p} desc")])
+            .collect(),
+        3 => props.clone(),
+        _ => vec!["10".into(), "100".into(), "999".into()],
+    };
+    cands.retain(|c| {
+        c.to_ascii_lowercase()
+            .starts_with(&word.to_ascii_lowercase())
+            && c != word
+            && !c.starts_with("@odata")
+    });
+    cands.truncate(12);
+    cands
+}
+
+/// Replaces the word before the end of `text` with `cand`.
+pub fn apply_completion(text: &str, cand: &str) -> String {
+    let word_start = text
+        .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '@' || c == '.' || c == '"'))
+        .map_or(0, |i| i + 1);
+    format!("{}{}", &text[..word_start], cand)
+}
+
+/// Decodes percent-escapes for display.
+pub fn decode(url: &str) -> String {
+    percent_encoding::percent_decode_str(url)
+        .decode_utf8_lossy()
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_filter_is_not_advanced() {
+        let q = Query {
+            filter: "startsWith(displayName,'A')".into(),
+            ..Query::default()
+        };
+        let b = build(Kind::User, "/users", &q, true);
+        assert!(b.advanced.is_empty());
+        assert_eq!(
+            b.request.url,
+            "/users?$filter=startsWith(displayName,'A')&$top=100"
+        );
+        assert!(b.request.headers.is_empty());
+    }
+
+    #[test]
+    fn ends_with_turns_on_advanced_mode() {
+        let q = Query {
+            filter: "endsWith(mail,'@contoso.com')".into(),
+            ..Query::default()
+        };
+        let b = build(Kind::User, "/users", &q, true);
+        assert_eq!(b.advanced.len(), 1);
+        assert!(b.request.url.ends_with("&$count=true"));
+        assert_eq!(
+            b.request.headers,
+            vec![("ConsistencyLevel".to_string(), "eventual".to_string())]
+        );
+    }
+
+    #[test]
+    fn filter_with_orderby_and_search_are_advanced() {
+        let q = Query {
+            filter: "accountEnabled eq true".into(),
+            orderby: "displayName".into(),
+            ..Query::default()
+        };
+        assert!(!advanced_reasons(Kind::User, &q).is_empty());
+        let q = Query {
+            search: "\"displayName:ann\"".into(),
+            ..Query::default()
+        };
+        assert!(!advanced_reasons(Kind::Group, &q).is_empty());
+        let q = Query {
+            orderby: "displayName desc".into(),
+            ..Query::default()
+        };
+        assert!(advanced_reasons(Kind::User, &q).is_empty());
+    }
+
+    #[test]
+    fn diagnostics_point_at_the_problem() {
+        let q = Query {
+            filter: "startsWith(displayName,'A'".into(),
+            top: "5000".into(),
+            ..Query::default()
+        };
+        let d = diagnostics(&q);
+        assert_eq!(d.len(), 2);
+        assert_eq!((d[0].field, d[0].start), (0, 10));
+        assert_eq!(d[1].field, 4);
+    }
+
+    #[test]
+    fn completion_of_property_prefix() {
+        let c = complete(Kind::User, 0, "startsWith(dis");
+        assert_eq!(c, vec!["displayName".to_string()]);
+        assert_eq!(
+            apply_completion("startsWith(dis", "displayName"),
+            "startsWith(displayName"
+        );
+    }
+}

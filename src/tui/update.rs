@@ -1,0 +1,2199 @@
+//! `update(&mut Model, Action) -> Vec<Command>`: every state change, pure (no I/O, no clock).
+
+use super::action::{Action, Command, Fetch, Request};
+use super::model::*;
+use super::query;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui_textarea::TextArea;
+use serde_json::Value;
+
+/// Palette commands with their help text (also used for completion).
+pub const COMMANDS: &[(&str, &str)] = &[
+    ("users", "list users"),
+    ("groups", "list groups"),
+    ("me", "the signed-in user"),
+    ("user", "user <upn|id|name>: open a user or search by name"),
+    ("group", "group <name|id>: open a group or search by name"),
+    ("get", "get <Graph path or pasted URL>: fetch anything"),
+    ("ctx", "show the profile / tenant in use"),
+    ("history", "request history (inspector)"),
+    (
+        "export",
+        "export [csv|json|ndjson]: export the current list",
+    ),
+    ("help", "key help"),
+    ("quit", "leave graphtui"),
+];
+
+/// Applies one action to the model and returns the side effects to run.
+pub fn update(m: &mut Model, a: Action) -> Vec<Command> {
+    match a {
+        Action::Resize(w, h) => {
+            m.width = w;
+            m.height = h;
+            let rows = m.list_rows();
+            for v in &mut m.stack {
+                if let Body::List(l) = &mut v.body {
+                    keep_visible(l, rows);
+                }
+            }
+            vec![]
+        }
+        Action::Tick => {
+            if let Some(s) = &mut m.signin
+                && s.user_code.is_some()
+            {
+                s.elapsed += 1;
+            }
+            if let Some(t) = m.header.throttled {
+                m.header.throttled = if t > 1 { Some(t - 1) } else { None };
+            }
+            vec![]
+        }
+        Action::Exchanged(x) => {
+            m.exchanges.push(*x);
+            if m.exchanges.len() > MAX_EXCHANGES {
+                m.exchanges.remove(0);
+                if let Some(Overlay::Inspector(i)) = &mut m.overlay {
+                    i.selected = i.selected.saturating_sub(1);
+                }
+            }
+            vec![]
+        }
+        Action::InFlight(d) => {
+            m.header.in_flight = (m.header.in_flight + d).max(0);
+            if m.header.in_flight == 0 {
+                m.header.paging = None;
+            }
+            vec![]
+        }
+        Action::Throttled(secs) => {
+            m.header.throttled = (secs > 0).then_some(secs);
+            vec![]
+        }
+        Action::Status(s) => {
+            m.status = Some(s);
+            vec![]
+        }
+        Action::HistoryLoaded(h) => {
+            m.history = h;
+            vec![]
+        }
+        Action::SignInCode {
+            user_code,
+            verification_uri,
+            message,
+            expires_in,
+        } => {
+            m.signin = Some(SignIn {
+                user_code: Some(crate::util::sanitize(&user_code)),
+                verification_uri: crate::util::sanitize(&verification_uri),
+                message: crate::util::sanitize(&message),
+                expires_in,
+                elapsed: 0,
+                polls: 0,
+                error: None,
+            });
+            vec![]
+        }
+        Action::SignInPolled(n) => {
+            if let Some(s) = &mut m.signin {
+                s.polls = n;
+            }
+            vec![]
+        }
+        Action::SignInFailed(e) => {
+            let s = m.signin.get_or_insert_with(SignIn::default);
+            s.error = Some(crate::util::sanitize(&e));
+            vec![]
+        }
+        Action::SignedIn {
+            account,
+            tenant_name,
+            tenant_id,
+        } => {
+            m.signin = None;
+            m.header.account = Some(crate::util::sanitize(&account));
+            if let Some(t) = tenant_id {
+                m.header.tenant_id = t;
+            }
+            if tenant_name.is_some() {
+                m.header.tenant_name = tenant_name;
+            }
+            if m.stack.is_empty() {
+                return open_collection(m, "Users", Kind::User, "/users", None);
+            }
+            vec![]
+        }
+        Action::Page {
+            slot,
+            generation,
+            items,
+            count,
+            next_link,
+            first,
+            more_coming,
+        } => on_page(
+            m,
+            slot,
+            generation,
+            items,
+            count,
+            next_link,
+            first,
+            more_coming,
+        ),
+        Action::Object {
+            slot,
+            generation,
+            value,
+        } => {
+            if let Some(v) = view_mut(m, slot, generation)
+                && let Body::Detail(d) = &mut v.body
+            {
+                d.kind = Kind::of(&value, d.kind);
+                v.title = format!("{} {}", d.kind.label(), display_name(&value));
+                d.value = Some(value);
+                d.load = Load::Idle;
+            }
+            vec![]
+        }
+        Action::Children {
+            slot,
+            generation,
+            parent_id,
+            items,
+        } => {
+            if let Some(v) = view_mut(m, slot, generation)
+                && let Body::List(l) = &mut v.body
+            {
+                insert_children(l, &parent_id, items);
+            }
+            vec![]
+        }
+        Action::Why {
+            slot,
+            generation,
+            result,
+        } => {
+            if let Some(v) = view_mut(m, slot, generation)
+                && let Body::Why(w) = &mut v.body
+            {
+                w.result = Some(result);
+                w.load = Load::Idle;
+            }
+            vec![]
+        }
+        Action::Failed {
+            slot,
+            generation,
+            message,
+            exchange,
+        } => {
+            let message = crate::util::sanitize(&message);
+            let mut found = false;
+            if let Some(v) = view_mut(m, slot, generation) {
+                found = true;
+                let load = Load::Failed {
+                    message: message.clone(),
+                    exchange,
+                };
+                match &mut v.body {
+                    Body::List(l) => l.load = load,
+                    Body::Detail(d) => d.load = load,
+                    Body::Why(w) => w.load = load,
+                }
+            }
+            if found {
+                m.header.paging = None;
+                m.status = Some(format!("request failed: {message}"));
+                // A failed request opens the inspector on it, with the Graph error on top.
+                if let Some(id) = exchange
+                    && let Some(pos) = m.exchanges.iter().position(|x| x.id == id)
+                    && m.overlay.is_none()
+                {
+                    m.overlay = Some(Overlay::Inspector(Inspector {
+                        selected: pos,
+                        scroll: 0,
+                    }));
+                }
+            }
+            vec![]
+        }
+        Action::Quit => {
+            m.quit = true;
+            vec![Command::Quit]
+        }
+        other => {
+            if m.overlay.is_some() {
+                return overlay_action(m, other);
+            }
+            if m.signin.is_some() && m.stack.is_empty() {
+                return signin_action(m, other);
+            }
+            main_action(m, other)
+        }
+    }
+}
+
+fn view_mut(m: &mut Model, slot: u64, generation: u64) -> Option<&mut View> {
+    m.stack
+        .iter_mut()
+        .find(|v| v.slot == slot && v.generation == generation)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn on_page(
+    m: &mut Model,
+    slot: u64,
+    generation: u64,
+    items: Vec<Value>,
+    count: Option<u64>,
+    next_link: Option<String>,
+    first: bool,
+    more_coming: bool,
+) -> Vec<Command> {
+    let rows_visible = m.list_rows();
+    let Some(v) = view_mut(m, slot, generation) else {
+        return vec![];
+    };
+    let Body::List(l) = &mut v.body else {
+        return vec![];
+    };
+    if first {
+        l.rows.clear();
+        l.haystack.clear();
+        l.depth.clear();
+        l.expanded.clear();
+        l.cursor = 0;
+        l.offset = 0;
+    }
+    if count.is_some() {
+        l.count = count;
+    }
+    for it in items {
+        l.haystack.push(haystack_of(&it, &l.columns));
+        l.depth.push(0);
+        l.rows.push(it);
+    }
+    l.next_link = next_link;
+    let pages = match l.load {
+        Load::Loading { pages, .. } => pages + 1,
+        _ => 1,
+    };
+    l.load = if more_coming && l.next_link.is_some() {
+        Load::Loading { pages, all: true }
+    } else {
+        Load::Idle
+    };
+    recompute_order(l);
+    keep_visible(l, rows_visible);
+    let expected = l
+        .count
+        .map(|c| c.div_ceil(u64::from(PAGE_SIZE)).max(1) as u32);
+    m.header.paging = if more_coming && l.next_link.is_some() {
+        Some((pages, expected))
+    } else {
+        None
+    };
+    vec![]
+}
+
+/// Inserts a tree row's children right under it (one level deeper).
+fn insert_children(l: &mut ListView, parent_id: &str, items: Vec<Value>) {
+    let Some(p) = l
+        .rows
+        .iter()
+        .position(|r| r.get("id").and_then(Value::as_str) == Some(parent_id))
+    else {
+        return;
+    };
+    let d = l.depth.get(p).copied().unwrap_or(0).saturating_add(1);
+    let n = items.len();
+    for (k, it) in items.into_iter().enumerate() {
+        l.haystack.insert(p + 1 + k, haystack_of(&it, &l.columns));
+        l.depth.insert(p + 1 + k, d);
+        l.rows.insert(p + 1 + k, it);
+    }
+    if !l.expanded.iter().any(|x| x == parent_id) {
+        l.expanded.push(parent_id.to_string());
+    }
+    if n == 0 {
+        l.expanded.retain(|x| x != parent_id);
+    }
+    l.order = (0..l.rows.len()).collect();
+    recompute_order(l);
+}
+
+/// Removes the rows under a tree row.
+fn collapse(l: &mut ListView, p: usize) {
+    let d = l.depth.get(p).copied().unwrap_or(0);
+    let mut end = p + 1;
+    while end < l.rows.len() && l.depth.get(end).copied().unwrap_or(0) > d {
+        end += 1;
+    }
+    let removed: Vec<String> = l.rows[p + 1..end].iter().filter_map(object_id).collect();
+    l.rows.drain(p + 1..end);
+    l.haystack.drain(p + 1..end);
+    l.depth.drain(p + 1..end);
+    if let Some(id) = l.rows.get(p).and_then(object_id) {
+        l.expanded.retain(|x| *x != id && !removed.contains(x));
+    }
+    l.order = (0..l.rows.len()).collect();
+    recompute_order(l);
+}
+
+fn haystack_of(v: &Value, columns: &[String]) -> String {
+    let mut s = String::new();
+    for c in columns {
+        s.push_str(&cell_text(v.get(c)).to_lowercase());
+        s.push(' ');
+    }
+    s
+}
+
+/// True when every char of `needle` appears in order in `hay` (fuzzy subsequence match).
+pub fn fuzzy_match(hay: &str, needle: &str) -> bool {
+    let mut it = hay.chars();
+    needle
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .all(|n| it.any(|h| h == n))
+}
+
+/// Rebuilds the display order from sort and local filter.
+pub fn recompute_order(l: &mut ListView) {
+    let needle = l.filter.to_lowercase();
+    let sel = l.order.get(l.cursor).copied();
+    l.order = (0..l.rows.len())
+        .filter(|&i| {
+            needle.is_empty() || l.haystack.get(i).is_some_and(|h| fuzzy_match(h, &needle))
+        })
+        .collect();
+    if let Some((col, asc)) = &l.sort {
+        let key = |i: &usize| cell_text(l.rows[*i].get(col)).to_lowercase();
+        let mut keyed: Vec<(String, usize)> = l.order.iter().map(|i| (key(i), *i)).collect();
+        keyed.sort();
+        if !asc {
+            keyed.reverse();
+        }
+        l.order = keyed.into_iter().map(|(_, i)| i).collect();
+    }
+    if let Some(sel) = sel
+        && let Some(p) = l.order.iter().position(|&i| i == sel)
+    {
+        l.cursor = p;
+    }
+    if l.cursor >= l.order.len() {
+        l.cursor = l.order.len().saturating_sub(1);
+    }
+}
+
+fn keep_visible(l: &mut ListView, rows: usize) {
+    if l.cursor < l.offset {
+        l.offset = l.cursor;
+    } else if l.cursor >= l.offset + rows {
+        l.offset = l.cursor + 1 - rows;
+    }
+    let max_off = l.order.len().saturating_sub(rows);
+    if l.offset > max_off {
+        l.offset = max_off;
+    }
+}
+
+fn new_view(m: &mut Model, title: String, body: Body) -> (u64, u64) {
+    let slot = m.next_slot;
+    m.next_slot += 1;
+    let generation = m.next_generation;
+    m.next_generation += 1;
+    m.stack.push(View {
+        slot,
+        generation,
+        title,
+        body,
+    });
+    (slot, generation)
+}
+
+/// Opens a queryable collection as a new list view and starts loading it.
+pub fn open_collection(
+    m: &mut Model,
+    title: &str,
+    kind: Kind,
+    path: &str,
+    query: Option<Query>,
+) -> Vec<Command> {
+    let source = Source {
+        path: path.to_string(),
+        transitive_path: None,
+        transitive: false,
+        queryable: true,
+        owner: None,
+    };
+    open_list(
+        m,
+        title.to_string(),
+        kind,
+        source,
+        query.unwrap_or_default(),
+    )
+}
+
+fn open_list(m: &mut Model, title: String, kind: Kind, source: Source, q: Query) -> Vec<Command> {
+    let mut l = ListView::new(kind, source);
+    l.query = q;
+    let (slot, _) = new_view(m, title, Body::List(Box::new(l)));
+    reload(m, slot)
+}
+
+/// Rebuilds the request of a list and starts it (new generation; older results are dropped).
+fn reload(m: &mut Model, slot: u64) -> Vec<Command> {
+    let generation = m.next_generation;
+    m.next_generation += 1;
+    let Some(v) = m.stack.iter_mut().find(|v| v.slot == slot) else {
+        return vec![];
+    };
+    v.generation = generation;
+    let fetch = match &mut v.body {
+        Body::List(l) => {
+            l.load = Load::Loading {
+                pages: 0,
+                all: false,
+            };
+            l.next_link = None;
+            l.count = None;
+            if l.source.path == MANAGER_CHAIN {
+                let Some(o) = &l.source.owner else {
+                    return vec![];
+                };
+                Fetch::ManagerChain {
+                    user_id: o.id.clone(),
+                }
+            } else {
+                let q = effective_query(l, &l.query);
+                let b = query::build(l.kind, l.source.current(), &q, l.source.queryable);
+                l.advanced = !b.advanced.is_empty();
+                l.request_url = b.request.url.clone();
+                l.request_headers = b.request.headers.clone();
+                Fetch::Page {
+                    request: b.request,
+                    first: true,
+                }
+            }
+        }
+        Body::Detail(d) => {
+            d.load = Load::Loading {
+                pages: 0,
+                all: false,
+            };
+            Fetch::Object(Request::get(d.path.clone()))
+        }
+        Body::Why(_) => return vec![],
+    };
+    vec![Command::Fetch {
+        slot,
+        generation,
+        fetch,
+    }]
+}
+
+const MANAGER_CHAIN: &str = "(manager chain)";
+
+/// The query actually sent: without an explicit `$select`, users and groups ask for the
+/// shown columns (many properties, e.g. department, come back only when selected).
+pub fn effective_query(l: &ListView, q: &Query) -> Query {
+    let mut q = q.clone();
+    if q.select.trim().is_empty() && matches!(l.kind, Kind::User | Kind::Group) {
+        let mut cols: Vec<&str> = l
+            .columns
+            .iter()
+            .map(String::as_str)
+            .filter(|c| !c.starts_with('@'))
+            .collect();
+        if !cols.contains(&"id") {
+            cols.push("id");
+        }
+        q.select = cols.join(",");
+    }
+    q
+}
+
+fn push_detail(m: &mut Model, kind: Kind, path: String, title: String) -> Vec<Command> {
+    let d = DetailView {
+        kind,
+        path,
+        value: None,
+        load: Load::Idle,
+        raw: false,
+        cursor: 0,
+        offset: 0,
+        folded: vec![],
+        search: String::new(),
+        search_editing: false,
+    };
+    let (slot, _) = new_view(m, title, Body::Detail(Box::new(d)));
+    reload(m, slot)
+}
+
+/// The Graph path of one object of a kind.
+pub fn object_path(kind: Kind, id: &str) -> String {
+    let coll = match kind {
+        Kind::User => "users",
+        Kind::Group => "groups",
+        Kind::Device => "devices",
+        Kind::ServicePrincipal => "servicePrincipals",
+        Kind::Contact => "contacts",
+        Kind::Object => "directoryObjects",
+    };
+    format!("/{coll}/{id}")
+}
+
+/// The object the relationship keys act on: the selected row, or the detail's object.
+fn current_object(m: &Model) -> Option<(Kind, Value)> {
+    match &m.top()?.body {
+        Body::List(l) => l.selected().map(|v| (Kind::of(v, l.kind), v.clone())),
+        Body::Detail(d) => d.value.as_ref().map(|v| (Kind::of(v, d.kind), v.clone())),
+        Body::Why(_) => None,
+    }
+}
+
+fn signin_action(m: &mut Model, a: Action) -> Vec<Command> {
+    match a {
+        Action::Back | Action::Cancel => {
+            if let Some(s) = &mut m.signin {
+                s.error = Some("Sign-in cancelled. Press Enter to start again, q to quit.".into());
+            }
+            vec![Command::CancelSignIn]
+        }
+        Action::Open => {
+            if m.signin.as_ref().is_some_and(|s| s.error.is_some()) {
+                m.signin = Some(SignIn::default());
+                vec![Command::SignIn]
+            } else {
+                vec![]
+            }
+        }
+        Action::Copy => match m.signin.as_ref().and_then(|s| s.user_code.clone()) {
+            Some(c) => {
+                m.status = Some("device code copied to the clipboard".into());
+                vec![Command::Clipboard(c)]
+            }
+            None => vec![],
+        },
+        Action::Help => {
+            m.overlay = Some(Overlay::Help);
+            vec![]
+        }
+        _ => vec![],
+    }
+}
+
+fn main_action(m: &mut Model, a: Action) -> Vec<Command> {
+    // Text entry for the local filter / raw-JSON search takes keys first.
+    if let Some(v) = m.stack.last_mut() {
+        match &mut v.body {
+            Body::List(l) if l.filter_editing => {
+                if let Action::Key(k) = a {
+                    edit_line(&mut l.filter, k, &mut l.filter_editing);
+                    recompute_order(l);
+                    l.cursor = 0;
+                    l.offset = 0;
+                    return vec![];
+                }
+            }
+            Body::Detail(d) if d.search_editing => {
+                if let Action::Key(k) = a {
+                    edit_line(&mut d.search, k, &mut d.search_editing);
+                    if !d.search.is_empty() {
+                        jump_to_search(d, 0);
+                    }
+                    return vec![];
+                }
+            }
+            _ => {}
+        }
+    }
+    let page = m.list_rows();
+    let text_page = m.text_rows();
+    match a {
+        Action::Up => move_cursor(m, -1, page, text_page),
+        Action::Down => move_cursor(m, 1, page, text_page),
+        Action::PageUp => move_cursor(m, -(page as i64), page, text_page),
+        Action::PageDown => move_cursor(m, page as i64, page, text_page),
+        Action::Top => move_cursor(m, i64::MIN / 2, page, text_page),
+        Action::Bottom => move_cursor(m, i64::MAX / 2, page, text_page),
+        Action::Scroll(n) => move_cursor(m, i64::from(n), page, text_page),
+        Action::Click(row) => {
+            // Body rows start under header, breadcrumbs, query line, border and table header.
+            if let Some(l) = top_list_mut(m)
+                && row >= 5
+            {
+                let idx = l.offset + usize::from(row - 5);
+                if idx < l.order.len() {
+                    l.cursor = idx;
+                }
+            }
+            vec![]
+        }
+        Action::Left | Action::Right => {
+            if let Some(l) = top_list_mut(m) {
+                let n = l.columns.len().max(1);
+                l.col = if a == Action::Left {
+                    (l.col + n - 1) % n
+                } else {
+                    (l.col + 1) % n
+                };
+            }
+            vec![]
+        }
+        Action::Back => {
+            if let Some(l) = top_list_mut(m)
+                && !l.filter.is_empty()
+            {
+                l.filter.clear();
+                recompute_order(l);
+                return vec![];
+            }
+            if let Some(Body::Detail(d)) = m.stack.last_mut().map(|v| &mut v.body)
+                && d.raw
+            {
+                d.raw = false;
+                d.cursor = 0;
+                d.offset = 0;
+                return vec![];
+            }
+            if m.stack.len() > 1 {
+                let v = m.stack.pop().expect("len > 1");
+                m.header.paging = None;
+                return vec![Command::Cancel { slot: v.slot }];
+            }
+            vec![]
+        }
+        Action::Open => open_selected(m),
+        Action::Help => {
+            m.overlay = Some(Overlay::Help);
+            vec![]
+        }
+        Action::Inspector => {
+            if m.exchanges.is_empty() {
+                m.status = Some("no requests yet".into());
+            } else {
+                m.overlay = Some(Overlay::Inspector(Inspector {
+                    selected: m.exchanges.len() - 1,
+                    scroll: 0,
+                }));
+            }
+            vec![]
+        }
+        Action::Palette => {
+            m.overlay = Some(Overlay::Palette(Palette {
+                input: single_line(""),
+                selected: 0,
+            }));
+            vec![]
+        }
+        Action::QueryBar => open_query_bar(m),
+        Action::LocalFilter => {
+            match m.stack.last_mut().map(|v| &mut v.body) {
+                Some(Body::List(l)) => l.filter_editing = true,
+                Some(Body::Detail(d)) if d.raw => d.search_editing = true,
+                _ => {}
+            }
+            vec![]
+        }
+        Action::ManagerChain => relationship(m, Rel::ManagerChain),
+        Action::DirectReports => {
+            if let Some(v) = m.stack.last_mut()
+                && let Body::List(l) = &mut v.body
+                && l.is_tree()
+                && let Some(&p) = l.order.get(l.cursor)
+                && let Some(id) = l.rows.get(p).and_then(object_id)
+            {
+                if l.expanded.contains(&id) {
+                    collapse(l, p);
+                    return vec![];
+                }
+                if Kind::of(&l.rows[p], Kind::User) != Kind::User {
+                    return vec![];
+                }
+                let (slot, generation) = (v.slot, v.generation);
+                return vec![Command::Fetch {
+                    slot,
+                    generation,
+                    fetch: Fetch::Children {
+                        request: Request::get(format!(
+                            "/users/{id}/directReports?$select=id,displayName,userPrincipalName,mail,jobTitle,department"
+                        )),
+                        parent_id: id,
+                    },
+                }];
+            }
+            relationship(m, Rel::DirectReports)
+        }
+        Action::Groups => relationship(m, Rel::Groups),
+        Action::Members => relationship(m, Rel::Members),
+        Action::Owners => relationship(m, Rel::Owners),
+        Action::ToggleTransitive => {
+            let Some(v) = m.stack.last_mut() else {
+                return vec![];
+            };
+            let slot = v.slot;
+            if let Body::List(l) = &mut v.body
+                && l.source.transitive_path.is_some()
+            {
+                l.source.transitive = !l.source.transitive;
+                let t = if l.source.transitive {
+                    "transitive"
+                } else {
+                    "direct"
+                };
+                v.title = match v.title.rsplit_once(" (") {
+                    Some((base, _)) => format!("{base} ({t})"),
+                    None => format!("{} ({t})", v.title),
+                };
+                return reload(m, slot);
+            }
+            m.status = Some("t toggles direct / transitive on groups and members lists".into());
+            vec![]
+        }
+        Action::WhyMember => why_member(m),
+        Action::Export => {
+            if m.top_list().is_some() || matches!(m.top().map(|v| &v.body), Some(Body::Detail(_))) {
+                m.overlay = Some(Overlay::Menu(Menu::Export));
+            }
+            vec![]
+        }
+        Action::Copy => {
+            if m.top().is_some() {
+                m.overlay = Some(Overlay::Menu(Menu::Copy));
+            }
+            vec![]
+        }
+        Action::LoadMore | Action::LoadAll => {
+            let all = a == Action::LoadAll;
+            let Some(v) = m.stack.last_mut() else {
+                return vec![];
+            };
+            let (slot, generation) = (v.slot, v.generation);
+            if let Body::List(l) = &mut v.body {
+                if matches!(l.load, Load::Loading { .. }) {
+                    return vec![];
+                }
+                let Some(next) = l.next_link.clone() else {
+                    m.status = Some("everything is loaded".into());
+                    return vec![];
+                };
+                l.load = Load::Loading { pages: 1, all };
+                let mut request = Request::get(next);
+                // Headers such as ConsistencyLevel are not carried over: send them on every page.
+                request.headers = l.request_headers.clone();
+                let fetch = if all {
+                    Fetch::All {
+                        request,
+                        first: false,
+                    }
+                } else {
+                    Fetch::Page {
+                        request,
+                        first: false,
+                    }
+                };
+                return vec![Command::Fetch {
+                    slot,
+                    generation,
+                    fetch,
+                }];
+            }
+            vec![]
+        }
+        Action::Cancel => {
+            let Some(v) = m.stack.last_mut() else {
+                return vec![];
+            };
+            let slot = v.slot;
+            if let Body::List(l) = &mut v.body
+                && matches!(l.load, Load::Loading { .. })
+            {
+                l.load = Load::Idle;
+                m.header.paging = None;
+                m.status = Some(format!(
+                    "loading cancelled: {} rows loaded{}",
+                    l.rows.len(),
+                    if l.partial() { " (partial)" } else { "" }
+                ));
+                return vec![Command::Cancel { slot }];
+            }
+            vec![]
+        }
+        Action::Sort => {
+            if m.top_list().is_some_and(|l| l.is_tree()) {
+                m.status = Some("a reports tree keeps its order; r expands / collapses".into());
+                return vec![];
+            }
+            if let Some(l) = top_list_mut(m)
+                && let Some(col) = l.columns.get(l.col).cloned()
+            {
+                l.sort = match &l.sort {
+                    Some((c, true)) if *c == col => Some((col, false)),
+                    _ => Some((col, true)),
+                };
+                recompute_order(l);
+            }
+            vec![]
+        }
+        Action::Columns => {
+            if let Some(l) = m.top_list() {
+                let mut choices: Vec<(String, bool)> = l
+                    .kind
+                    .all_columns()
+                    .into_iter()
+                    .map(|c| {
+                        let on = l.columns.contains(&c);
+                        (c, on)
+                    })
+                    .collect();
+                for c in &l.columns {
+                    if !choices.iter().any(|(x, _)| x == c) {
+                        choices.push((c.clone(), true));
+                    }
+                }
+                m.overlay = Some(Overlay::Columns(ColumnPicker { choices, cursor: 0 }));
+            }
+            vec![]
+        }
+        Action::RawJson => {
+            if let Some(Body::Detail(d)) = m.stack.last_mut().map(|v| &mut v.body) {
+                d.raw = !d.raw;
+                d.cursor = 0;
+                d.offset = 0;
+            }
+            vec![]
+        }
+        Action::Refresh => match m.top() {
+            Some(v) => {
+                let slot = v.slot;
+                reload(m, slot)
+            }
+            None => vec![],
+        },
+        Action::RunCommand(line) => run_command(m, &line),
+        _ => vec![],
+    }
+}
+
+fn top_list_mut(m: &mut Model) -> Option<&mut ListView> {
+    match m.stack.last_mut().map(|v| &mut v.body) {
+        Some(Body::List(l)) => Some(l),
+        _ => None,
+    }
+}
+
+fn move_cursor(m: &mut Model, delta: i64, page: usize, text_page: usize) -> Vec<Command> {
+    let Some(v) = m.stack.last_mut() else {
+        return vec![];
+    };
+    let (slot, generation) = (v.slot, v.generation);
+    match &mut v.body {
+        Body::List(l) => {
+            if l.order.is_empty() {
+                return vec![];
+            }
+            let max = l.order.len() as i64 - 1;
+            l.cursor = (l.cursor as i64 + delta).clamp(0, max) as usize;
+            keep_visible(l, page);
+            // Reaching the end of a partial list loads the next page (like k9s' infinite scroll).
+            if l.cursor as i64 == max
+                && delta > 0
+                && l.filter.is_empty()
+                && let (Some(next), Load::Idle) = (&l.next_link, &l.load)
+            {
+                let mut request = Request::get(next.clone());
+                request.headers = l.request_headers.clone();
+                l.load = Load::Loading {
+                    pages: 1,
+                    all: false,
+                };
+                return vec![Command::Fetch {
+                    slot,
+                    generation,
+                    fetch: Fetch::Page {
+                        request,
+                        first: false,
+                    },
+                }];
+            }
+        }
+        Body::Detail(d) => {
+            let n = detail_line_count(d) as i64;
+            d.cursor = (d.cursor as i64 + delta).clamp(0, (n - 1).max(0)) as usize;
+            if d.cursor < d.offset {
+                d.offset = d.cursor;
+            } else if d.cursor >= d.offset + text_page {
+                d.offset = d.cursor + 1 - text_page;
+            }
+        }
+        Body::Why(_) => {}
+    }
+    vec![]
+}
+
+/// Number of lines the detail view shows (properties or visible raw JSON lines).
+pub fn detail_line_count(d: &DetailView) -> usize {
+    match &d.value {
+        None => 0,
+        Some(v) if d.raw => visible_json_lines(v, &d.folded).len(),
+        Some(Value::Object(o)) => o.len() + 2,
+        Some(_) => 1,
+    }
+}
+
+/// Pretty-printed JSON lines (sanitised).
+pub fn json_lines(v: &Value) -> Vec<String> {
+    serde_json::to_string_pretty(v)
+        .unwrap_or_default()
+        .lines()
+        .map(crate::util::sanitize)
+        .collect()
+}
+
+/// The raw JSON lines still visible given folded openers: (original line number, text).
+pub fn visible_json_lines(v: &Value, folded: &[usize]) -> Vec<(usize, String)> {
+    let lines = json_lines(v);
+    let mut out = vec![];
+    let mut i = 0;
+    while i < lines.len() {
+        let line = &lines[i];
+        if folded.contains(&i) && (line.ends_with('{') || line.ends_with('[')) {
+            let indent = line.len() - line.trim_start().len();
+            let mut j = i + 1;
+            while j < lines.len() {
+                let l = &lines[j];
+                let ind = l.len() - l.trim_start().len();
+                if ind == indent
+                    && (l.trim_start().starts_with('}') || l.trim_start().starts_with(']'))
+                {
+                    break;
+                }
+                j += 1;
+            }
+            let close = lines.get(j).map(|l| l.trim()).unwrap_or("");
+            out.push((i, format!("{} … {close}", line)));
+            i = j + 1;
+        } else {
+            out.push((i, line.clone()));
+            i += 1;
+        }
+    }
+    out
+}
+
+fn jump_to_search(d: &mut DetailView, from: usize) {
+    let Some(v) = &d.value else { return };
+    let needle = d.search.to_lowercase();
+    let lines = visible_json_lines(v, &d.folded);
+    let n = lines.len();
+    for k in 0..n {
+        let idx = (from + k) % n;
+        if lines[idx].1.to_lowercase().contains(&needle) {
+            d.cursor = idx;
+            d.offset = idx.saturating_sub(3);
+            return;
+        }
+    }
+}
+
+fn edit_line(s: &mut String, k: KeyEvent, editing: &mut bool) {
+    match k.code {
+        KeyCode::Enter => *editing = false,
+        KeyCode::Esc => {
+            s.clear();
+            *editing = false;
+        }
+        KeyCode::Backspace => {
+            s.pop();
+        }
+        KeyCode::Char('u') if k.modifiers.contains(KeyModifiers::CONTROL) => s.clear(),
+        KeyCode::Char(c) if !k.modifiers.contains(KeyModifiers::CONTROL) => s.push(c),
+        _ => {}
+    }
+}
+
+fn open_selected(m: &mut Model) -> Vec<Command> {
+    match m.stack.last_mut().map(|v| &mut v.body) {
+        Some(Body::Detail(d)) if d.raw => {
+            // Enter folds / unfolds the object or array opened on this line.
+            if let Some(v) = &d.value {
+                let lines = visible_json_lines(v, &d.folded);
+                if let Some((orig, text)) = lines.get(d.cursor) {
+                    if let Some(p) = d.folded.iter().position(|x| x == orig) {
+                        d.folded.remove(p);
+                    } else if text.ends_with('{') || text.ends_with('[') {
+                        d.folded.push(*orig);
+                    }
+                }
+            }
+            return vec![];
+        }
+        Some(Body::Detail(d)) if d.search.is_empty() => {
+            return vec![];
+        }
+        Some(Body::Detail(d)) => {
+            let from = d.cursor + 1;
+            jump_to_search(d, from);
+            return vec![];
+        }
+        _ => {}
+    }
+    let Some((kind, v)) = current_object(m) else {
+        return vec![];
+    };
+    let Some(id) = object_id(&v) else {
+        m.status = Some("this row has no id".into());
+        return vec![];
+    };
+    let title = format!("{} {}", kind.label(), display_name(&v));
+    push_detail(m, kind, object_path(kind, &id), title)
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Rel {
+    ManagerChain,
+    DirectReports,
+    Groups,
+    Members,
+    Owners,
+}
+
+fn relationship(m: &mut Model, rel: Rel) -> Vec<Command> {
+    let Some((kind, v)) = current_object(m) else {
+        m.status = Some("select a user or group first".into());
+        return vec![];
+    };
+    let Some(id) = object_id(&v) else {
+        return vec![];
+    };
+    let name = display_name(&v);
+    let owner = Some(Owner {
+        id: id.clone(),
+        name: name.clone(),
+        kind,
+    });
+    let (title, lkind, path, tpath, queryable) = match (rel, kind) {
+        (Rel::ManagerChain, Kind::User) => (
+            format!("manager chain of {name}"),
+            Kind::User,
+            MANAGER_CHAIN.to_string(),
+            None,
+            false,
+        ),
+        (Rel::DirectReports, Kind::User) => (
+            format!("direct reports of {name}"),
+            Kind::User,
+            format!("/users/{id}/directReports"),
+            None,
+            true,
+        ),
+        (Rel::Groups, Kind::User | Kind::Group | Kind::Device | Kind::ServicePrincipal) => {
+            let base = object_path(kind, &id);
+            (
+                format!("groups of {name} (direct)"),
+                Kind::Object,
+                format!("{base}/memberOf"),
+                Some(format!("{base}/transitiveMemberOf")),
+                true,
+            )
+        }
+        (Rel::Members, Kind::Group) => (
+            format!("members of {name} (direct)"),
+            Kind::Object,
+            format!("/groups/{id}/members"),
+            Some(format!("/groups/{id}/transitiveMembers")),
+            true,
+        ),
+        (Rel::Owners, Kind::Group) => (
+            format!("owners of {name}"),
+            Kind::Object,
+            format!("/groups/{id}/owners"),
+            None,
+            true,
+        ),
+        _ => {
+            let what = match rel {
+                Rel::ManagerChain => "manager chain (m) needs a user",
+                Rel::DirectReports => "direct reports (r) need a user",
+                Rel::Groups => "groups (g) need a user, group, device or service principal",
+                Rel::Members => "members (M) need a group",
+                Rel::Owners => "owners (o) need a group",
+            };
+            m.status = Some(format!("{what}; this is a {}", kind.label()));
+            return vec![];
+        }
+    };
+    let source = Source {
+        path,
+        transitive_path: tpath,
+        transitive: false,
+        queryable,
+        owner,
+    };
+    open_list(m, title, lkind, source, Query::default())
+}
+
+fn why_member(m: &mut Model) -> Vec<Command> {
+    let Some(v) = m.stack.last() else {
+        return vec![];
+    };
+    let Body::List(l) = &v.body else {
+        // From a user's detail: offer the user's transitive groups to pick from.
+        if let Some((Kind::User, _)) = current_object(m) {
+            let cmds = relationship(m, Rel::Groups);
+            let _ = update(m, Action::ToggleTransitive);
+            m.status = Some("pick a group and press w: why is this user in it?".into());
+            // The toggle reloaded with a new generation; only its fetch matters.
+            return reload_top(m, cmds);
+        }
+        m.status = Some(
+            "why-member: open a user's groups (g) or a group's members (M) and press w".into(),
+        );
+        return vec![];
+    };
+    let Some(sel) = l.selected() else {
+        return vec![];
+    };
+    let sel_kind = Kind::of(sel, l.kind);
+    let (Some(owner), Some(sel_id)) = (l.source.owner.clone(), object_id(sel)) else {
+        if l.kind == Kind::User
+            && let Some(u) = l.selected().cloned()
+        {
+            let _ = u;
+            let cmds = relationship(m, Rel::Groups);
+            let _ = update(m, Action::ToggleTransitive);
+            m.status = Some("pick a group and press w: why is this user in it?".into());
+            return reload_top(m, cmds);
+        }
+        m.status = Some(
+            "why-member: open a user's groups (g) or a group's members (M) and press w".into(),
+        );
+        return vec![];
+    };
+    let sel_name = display_name(sel);
+    let is_groups_of = l.source.path.ends_with("/memberOf");
+    let is_members_of = l.source.path.ends_with("/members");
+    let (member_kind, member_id, member_name, group_id, group_name) =
+        if is_groups_of && sel_kind == Kind::Group {
+            (owner.kind, owner.id, owner.name, sel_id, sel_name)
+        } else if is_members_of {
+            (sel_kind, sel_id, sel_name, owner.id, owner.name)
+        } else {
+            m.status = Some(
+                "why-member: select a group in a groups list, or a member in a members list".into(),
+            );
+            return vec![];
+        };
+    let w = WhyView {
+        member: member_name.clone(),
+        group: group_name.clone(),
+        result: None,
+        load: Load::Loading {
+            pages: 0,
+            all: false,
+        },
+    };
+    let (slot, generation) = new_view(
+        m,
+        format!("why is {member_name} in {group_name}"),
+        Body::Why(Box::new(w)),
+    );
+    vec![Command::Fetch {
+        slot,
+        generation,
+        fetch: Fetch::Why {
+            member_kind,
+            member_id,
+            member_name,
+            group_id,
+            group_name,
+        },
+    }]
+}
+
+/// After a relationship view was opened and toggled, keep only the latest fetch of the top view.
+fn reload_top(m: &mut Model, _first: Vec<Command>) -> Vec<Command> {
+    match m.top() {
+        Some(v) => {
+            let slot = v.slot;
+            reload(m, slot)
+        }
+        None => vec![],
+    }
+}
+
+fn single_line(text: &str) -> TextArea<'static> {
+    let mut t = TextArea::new(vec![text.to_string()]);
+    t.move_cursor(ratatui_textarea::CursorMove::End);
+    t
+}
+
+fn open_query_bar(m: &mut Model) -> Vec<Command> {
+    let Some(l) = m.top_list() else {
+        m.status = Some("the query bar works on lists".into());
+        return vec![];
+    };
+    if !l.source.queryable {
+        m.status = Some("this list cannot be queried".into());
+        return vec![];
+    }
+    let inputs = l
+        .query
+        .fields()
+        .iter()
+        .map(|(_, v)| single_line(v))
+        .collect();
+    m.overlay = Some(Overlay::QueryBar(Box::new(QueryBar {
+        inputs,
+        focus: 0,
+        history_pos: None,
+        completions: vec![],
+        completion_sel: 0,
+    })));
+    vec![]
+}
+
+/// The query currently typed in a query bar.
+pub fn query_of(q: &QueryBar) -> Query {
+    let f = |i: usize| {
+        q.inputs
+            .get(i)
+            .map(|t| t.lines().join(" "))
+            .unwrap_or_default()
+    };
+    Query {
+        filter: f(0),
+        search: f(1),
+        orderby: f(2),
+        select: f(3),
+        top: f(4),
+    }
+}
+
+fn history_key(l: &ListView) -> String {
+    // Relationship paths carry ids; key the history by the collection's shape.
+    let p = l.source.path.clone();
+    let mut parts: Vec<&str> = p.split('/').collect();
+    if parts.len() > 3 {
+        parts[2] = "{id}";
+    }
+    parts.join("/")
+}
+
+fn overlay_action(m: &mut Model, a: Action) -> Vec<Command> {
+    let Some(ov) = m.overlay.as_mut() else {
+        return vec![];
+    };
+    match ov {
+        Overlay::Help => {
+            if matches!(a, Action::Back | Action::Help | Action::Open) {
+                m.overlay = None;
+            } else if let Action::Key(k) = a
+                && k.code == KeyCode::Esc
+            {
+                m.overlay = None;
+            }
+            vec![]
+        }
+        Overlay::Inspector(i) => {
+            let n = m.exchanges.len();
+            match a {
+                Action::Back | Action::Inspector => m.overlay = None,
+                Action::Up => {
+                    i.selected = i.selected.saturating_sub(1);
+                    i.scroll = 0;
+                }
+                Action::Down => {
+                    i.selected = (i.selected + 1).min(n.saturating_sub(1));
+                    i.scroll = 0;
+                }
+                Action::PageDown | Action::Scroll(1..) => i.scroll = i.scroll.saturating_add(10),
+                Action::PageUp | Action::Scroll(..=0) => i.scroll = i.scroll.saturating_sub(10),
+                Action::Copy => {
+                    if let Some(x) = m.exchanges.get(i.selected) {
+                        let c = curl_of(&x.method, &x.url, &x.request_headers);
+                        m.status = Some("request copied as curl".into());
+                        return vec![Command::Clipboard(c)];
+                    }
+                }
+                _ => {}
+            }
+            vec![]
+        }
+        Overlay::Menu(menu) => {
+            let menu = *menu;
+            let c = match a {
+                Action::Key(k) => match k.code {
+                    KeyCode::Char(c) => Some(c),
+                    _ => None,
+                },
+                _ => None,
+            };
+            m.overlay = None;
+            match (menu, c) {
+                (Menu::Export, Some(c)) => export(m, c),
+                (Menu::Copy, Some(c)) => copy(m, c),
+                _ => vec![],
+            }
+        }
+        Overlay::Columns(p) => {
+            match a {
+                Action::Back => m.overlay = None,
+                Action::Up => p.cursor = p.cursor.saturating_sub(1),
+                Action::Down => p.cursor = (p.cursor + 1).min(p.choices.len().saturating_sub(1)),
+                Action::Key(k) if k.code == KeyCode::Char(' ') => {
+                    if let Some(c) = p.choices.get_mut(p.cursor) {
+                        c.1 = !c.1;
+                    }
+                }
+                Action::Open => {
+                    let cols: Vec<String> = p
+                        .choices
+                        .iter()
+                        .filter(|(_, on)| *on)
+                        .map(|(c, _)| c.clone())
+                        .collect();
+                    m.overlay = None;
+                    if cols.is_empty() {
+                        m.status = Some("pick at least one column".into());
+                        return vec![];
+                    }
+                    let slot = m.top().map(|v| v.slot).unwrap_or(0);
+                    if let Some(l) = top_list_mut(m) {
+                        let mut select: Vec<String> = cols
+                            .iter()
+                            .filter(|c| !c.starts_with('@'))
+                            .cloned()
+                            .collect();
+                        if !select.iter().any(|c| c == "id") {
+                            select.push("id".into());
+                        }
+                        l.query.select = select.join(",");
+                        l.columns = cols;
+                        l.col = 0;
+                    }
+                    return reload(m, slot);
+                }
+                _ => {}
+            }
+            vec![]
+        }
+        Overlay::Palette(p) => match a {
+            Action::Key(k) => match k.code {
+                KeyCode::Esc => {
+                    m.overlay = None;
+                    vec![]
+                }
+                KeyCode::Enter => {
+                    let line = p.input.lines().join(" ");
+                    let cands = palette_candidates(&line);
+                    let line = if !line.contains(' ')
+                        && !COMMANDS.iter().any(|(c, _)| *c == line.trim())
+                    {
+                        cands.get(p.selected).map(|c| c.to_string()).unwrap_or(line)
+                    } else {
+                        line
+                    };
+                    m.overlay = None;
+                    run_command(m, &line)
+                }
+                KeyCode::Tab => {
+                    let line = p.input.lines().join(" ");
+                    if let Some(c) = palette_candidates(&line).get(p.selected) {
+                        p.input = single_line(&format!("{c} "));
+                        p.selected = 0;
+                    }
+                    vec![]
+                }
+                KeyCode::Up => {
+                    p.selected = p.selected.saturating_sub(1);
+                    vec![]
+                }
+                KeyCode::Down => {
+                    p.selected += 1;
+                    let n = palette_candidates(&p.input.lines().join(" ")).len();
+                    p.selected = p.selected.min(n.saturating_sub(1));
+                    vec![]
+                }
+                _ => {
+                    p.input.input(k);
+                    p.selected = 0;
+                    vec![]
+                }
+            },
+            Action::Back => {
+                m.overlay = None;
+                vec![]
+            }
+            _ => vec![],
+        },
+        Overlay::QueryBar(_) => match a {
+            Action::Key(k) => query_bar_key(m, k),
+            Action::Back => {
+                m.overlay = None;
+                vec![]
+            }
+            _ => vec![],
+        },
+    }
+}
+
+fn query_bar_key(m: &mut Model, k: KeyEvent) -> Vec<Command> {
+    let kind = m.top_list().map(|l| l.kind).unwrap_or(Kind::User);
+    let hkey = m.top_list().map(history_key).unwrap_or_default();
+    let history = m.history.get(&hkey).cloned().unwrap_or_default();
+    let Some(Overlay::QueryBar(q)) = m.overlay.as_mut() else {
+        return vec![];
+    };
+    let nfields = q.inputs.len();
+    match k.code {
+        KeyCode::Esc => {
+            if q.completions.is_empty() {
+                m.overlay = None;
+            } else {
+                q.completions.clear();
+            }
+        }
+        KeyCode::Enter => {
+            if !q.completions.is_empty() {
+                accept_completion(q);
+                return vec![];
+            }
+            let query = query_of(q);
+            let diags = query::diagnostics(&query);
+            if let Some(d) = diags.first() {
+                m.status = Some(format!("not run: {}", d.message));
+                return vec![];
+            }
+            m.overlay = None;
+            let Some(v) = m.stack.last_mut() else {
+                return vec![];
+            };
+            let slot = v.slot;
+            if let Body::List(l) = &mut v.body {
+                l.query = query.clone();
+                l.sort = None;
+                l.filter.clear();
+            }
+            if !query.is_empty() {
+                let h = m.history.entry(hkey).or_default();
+                let s = query.summary();
+                h.retain(|x| *x != s);
+                h.push(s);
+                if h.len() > MAX_HISTORY {
+                    h.remove(0);
+                }
+            }
+            let mut cmds = reload(m, slot);
+            cmds.push(Command::SaveHistory(m.history.clone()));
+            return cmds;
+        }
+        KeyCode::Tab => {
+            if !q.completions.is_empty() {
+                accept_completion(q);
+            } else {
+                q.focus = (q.focus + 1) % nfields;
+            }
+        }
+        KeyCode::BackTab => {
+            q.completions.clear();
+            q.focus = (q.focus + nfields - 1) % nfields;
+        }
+        KeyCode::Up | KeyCode::Down if !q.completions.is_empty() => {
+            let n = q.completions.len();
+            q.completion_sel = if k.code == KeyCode::Up {
+                (q.completion_sel + n - 1) % n
+            } else {
+                (q.completion_sel + 1) % n
+            };
+        }
+        KeyCode::Up | KeyCode::Down => {
+            if history.is_empty() {
+                return vec![];
+            }
+            let pos = match (q.history_pos, k.code) {
+                (None, KeyCode::Up) => history.len() - 1,
+                (None, _) => return vec![],
+                (Some(p), KeyCode::Up) => p.saturating_sub(1),
+                (Some(p), _) => (p + 1).min(history.len() - 1),
+            };
+            q.history_pos = Some(pos);
+            let h = Query::from_summary(&history[pos]);
+            for (i, (_, v)) in h.fields().iter().enumerate() {
+                q.inputs[i] = single_line(v);
+            }
+        }
+        _ => {
+            if let Some(t) = q.inputs.get_mut(q.focus) {
+                t.input(k);
+                let text = t.lines().join(" ");
+                let col = t.cursor().1;
+                let before: String = text.chars().take(col).collect();
+                q.completions = if matches!(k.code, KeyCode::Char(_)) {
+                    query::complete(kind, q.focus, &before)
+                } else {
+                    vec![]
+                };
+                q.completion_sel = 0;
+            }
+        }
+    }
+    vec![]
+}
+
+fn accept_completion(q: &mut QueryBar) {
+    let Some(c) = q.completions.get(q.completion_sel).cloned() else {
+        return;
+    };
+    if let Some(t) = q.inputs.get_mut(q.focus) {
+        let text = t.lines().join(" ");
+        let col = t.cursor().1;
+        let before: String = text.chars().take(col).collect();
+        let after: String = text.chars().skip(col).collect();
+        let new_before = query::apply_completion(&before, &c);
+        let n = new_before.chars().count();
+        *t = single_line(&format!("{new_before}{after}"));
+        t.move_cursor(ratatui_textarea::CursorMove::Head);
+        for _ in 0..n {
+            t.move_cursor(ratatui_textarea::CursorMove::Forward);
+        }
+    }
+    q.completions.clear();
+}
+
+/// Palette commands matching what is typed.
+pub fn palette_candidates(line: &str) -> Vec<&'static str> {
+    let word = line.trim_start().split(' ').next().unwrap_or("");
+    COMMANDS
+        .iter()
+        .map(|(c, _)| *c)
+        .filter(|c| c.starts_with(word))
+        .collect()
+}
+
+fn is_guid(s: &str) -> bool {
+    uuid::Uuid::parse_str(s).is_ok()
+}
+
+fn quote(s: &str) -> String {
+    s.replace('\'', "''")
+}
+
+fn run_command(m: &mut Model, line: &str) -> Vec<Command> {
+    let line = line.trim().trim_start_matches(':');
+    let (cmd, arg) = match line.split_once(' ') {
+        Some((c, a)) => (c, a.trim()),
+        None => (line, ""),
+    };
+    match cmd {
+        "users" | "u" => open_collection(m, "Users", Kind::User, "/users", None),
+        "groups" | "gr" => open_collection(m, "Groups", Kind::Group, "/groups", None),
+        "me" => push_detail(m, Kind::User, "/me".into(), "me".into()),
+        "user" if !arg.is_empty() => {
+            if is_guid(arg) || arg.contains('@') {
+                push_detail(
+                    m,
+                    Kind::User,
+                    format!("/users/{arg}"),
+                    format!("user {arg}"),
+                )
+            } else {
+                let q = Query {
+                    filter: format!(
+                        "startsWith(displayName,'{0}') or startsWith(userPrincipalName,'{0}')",
+                        quote(arg)
+                    ),
+                    ..Query::default()
+                };
+                open_collection(m, &format!("users '{arg}'"), Kind::User, "/users", Some(q))
+            }
+        }
+        "group" if !arg.is_empty() => {
+            if is_guid(arg) {
+                push_detail(
+                    m,
+                    Kind::Group,
+                    format!("/groups/{arg}"),
+                    format!("group {arg}"),
+                )
+            } else {
+                let q = Query {
+                    filter: format!("startsWith(displayName,'{}')", quote(arg)),
+                    ..Query::default()
+                };
+                open_collection(
+                    m,
+                    &format!("groups '{arg}'"),
+                    Kind::Group,
+                    "/groups",
+                    Some(q),
+                )
+            }
+        }
+        "get" if !arg.is_empty() => {
+            let path = strip_root(arg);
+            let title = format!("get {path}");
+            let cmds = push_detail(m, Kind::Object, path, title);
+            if let Some(Body::Detail(d)) = m.stack.last_mut().map(|v| &mut v.body) {
+                d.raw = true;
+            }
+            cmds
+        }
+        "ctx" => {
+            m.status = Some(format!(
+                "profile {} · tenant {} · cloud {} (switch with --profile / --tenant at start)",
+                m.header.profile, m.header.tenant_id, m.header.cloud
+            ));
+            vec![]
+        }
+        "history" => update(m, Action::Inspector),
+        "export" => {
+            let c = match arg {
+                "json" => 'j',
+                "ndjson" => 'n',
+                _ => 'c',
+            };
+            export(m, c)
+        }
+        "help" => {
+            m.overlay = Some(Overlay::Help);
+            vec![]
+        }
+        "quit" | "q" => {
+            m.quit = true;
+            vec![Command::Quit]
+        }
+        "" => vec![],
+        _ if line.contains('@') || line.contains(' ') || line.chars().any(char::is_uppercase) => {
+            // Quick jump: a name or UPN typed straight into the palette.
+            m.status = Some(format!("quick jump: users matching '{line}'"));
+            run_command(m, &format!("user {line}"))
+        }
+        _ => {
+            m.status = Some(format!(
+                "unknown command ':{line}' (try :users, :groups, :me, :user NAME, :get PATH, :help)"
+            ));
+            vec![]
+        }
+    }
+}
+
+/// Turns a pasted Graph URL into a path relative to the versioned root.
+fn strip_root(s: &str) -> String {
+    let s = s.trim();
+    if let Ok(u) = url::Url::parse(s) {
+        let mut p = u.path().to_string();
+        for v in ["/v1.0", "/beta"] {
+            if let Some(rest) = p.strip_prefix(v) {
+                p = rest.to_string();
+            }
+        }
+        match u.query() {
+            Some(q) => format!("{p}?{q}"),
+            None => p,
+        }
+    } else if s.starts_with('/') {
+        s.to_string()
+    } else {
+        format!("/{s}")
+    }
+}
+
+/// A curl command line for a request (Authorization left as a placeholder).
+pub fn curl_of(method: &str, url: &str, headers: &[(String, String)]) -> String {
+    let mut s = format!("curl -X {method} '{url}'");
+    for (k, v) in headers {
+        if k.eq_ignore_ascii_case("authorization") {
+            s.push_str(" -H \"Authorization: Bearer $TOKEN\"");
+        } else {
+            s.push_str(&format!(" -H '{k}: {v}'"));
+        }
+    }
+    s
+}
+
+fn export(m: &mut Model, c: char) -> Vec<Command> {
+    let Some(v) = m.top() else { return vec![] };
+    let stem = v
+        .title
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect::<String>();
+    let (objects, columns, partial): (Vec<&Value>, Vec<String>, bool) = match &v.body {
+        Body::List(l) => (
+            l.order.iter().filter_map(|&i| l.rows.get(i)).collect(),
+            l.columns.clone(),
+            l.partial(),
+        ),
+        Body::Detail(d) => match &d.value {
+            Some(v) => (
+                vec![v],
+                v.as_object()
+                    .map(|o| o.keys().cloned().collect())
+                    .unwrap_or_default(),
+                false,
+            ),
+            None => return vec![],
+        },
+        Body::Why(_) => return vec![],
+    };
+    let n = objects.len();
+    let (ext, contents) = match c {
+        'j' => (
+            "json",
+            serde_json::to_string_pretty(&objects).unwrap_or_default(),
+        ),
+        'n' => (
+            "ndjson",
+            objects
+                .iter()
+                .map(|o| o.to_string())
+                .collect::<Vec<_>>()
+                .join("\n")
+                + "\n",
+        ),
+        'c' => ("csv", to_csv(&objects, &columns)),
+        _ => return vec![],
+    };
+    m.status = Some(format!(
+        "exporting {n} rows as {ext}{}",
+        if partial {
+            " (partial: not everything is loaded)"
+        } else {
+            ""
+        }
+    ));
+    vec![Command::Export {
+        stem,
+        extension: ext,
+        contents,
+    }]
+}
+
+/// CSV with a header row; fields quoted when needed (RFC 4180).
+pub fn to_csv(objects: &[&Value], columns: &[String]) -> String {
+    fn field(s: &str) -> String {
+        if s.contains([',', '"', '\n', '\r']) {
+            format!("\"{}\"", s.replace('"', "\"\""))
+        } else {
+            s.to_string()
+        }
+    }
+    let mut out = columns
+        .iter()
+        .map(|c| field(c))
+        .collect::<Vec<_>>()
+        .join(",");
+    out.push('\n');
+    for o in objects {
+        let row: Vec<String> = columns
+            .iter()
+            .map(|c| {
+                let s = match o.get(c) {
+                    Some(Value::String(s)) => s.clone(),
+                    None | Some(Value::Null) => String::new(),
+                    Some(v) => v.to_string(),
+                };
+                field(&s)
+            })
+            .collect();
+        out.push_str(&row.join(","));
+        out.push('\n');
+    }
+    out
+}
+
+fn copy(m: &mut Model, c: char) -> Vec<Command> {
+    let Some(v) = m.top() else { return vec![] };
+    let text = match (&v.body, c) {
+        (Body::List(l), 'c') => l
+            .selected()
+            .map(|r| cell_text(l.columns.get(l.col).and_then(|c| r.get(c)))),
+        (Body::List(l), 'r') => l.selected().map(|r| r.to_string()),
+        (Body::List(l), 'i') => l.selected().and_then(object_id),
+        (Body::List(l), 'u') => Some(curl_of("GET", &l.request_url, &l.request_headers)),
+        (Body::Detail(d), 'r' | 'c') => d.value.as_ref().map(|v| v.to_string()),
+        (Body::Detail(d), 'i') => d.value.as_ref().and_then(object_id),
+        (Body::Detail(d), 'u') => Some(curl_of("GET", &d.path, &[])),
+        _ => None,
+    };
+    match text {
+        Some(t) => {
+            m.status = Some(format!("copied {} characters", t.chars().count()));
+            vec![Command::Clipboard(t)]
+        }
+        None => vec![],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn model() -> Model {
+        let mut m = Model::new(Header::default());
+        m.height = 30;
+        m
+    }
+
+    fn users(n: usize) -> Vec<Value> {
+        (0..n)
+            .map(|i| json!({"id": format!("id-{i}"), "displayName": format!("User {i:05}"), "userPrincipalName": format!("u{i}@contoso.com")}))
+            .collect()
+    }
+
+    fn load(m: &mut Model, items: Vec<Value>, next: Option<&str>) {
+        let v = m.stack.last().unwrap();
+        let (slot, generation) = (v.slot, v.generation);
+        update(
+            m,
+            Action::Page {
+                slot,
+                generation,
+                items,
+                count: Some(1000),
+                next_link: next.map(str::to_string),
+                first: true,
+                more_coming: false,
+            },
+        );
+    }
+
+    fn key(c: char) -> Action {
+        Action::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
+    }
+
+    #[test]
+    fn signed_in_opens_users_and_fetches() {
+        let mut m = model();
+        m.signin = Some(SignIn::default());
+        let cmds = update(
+            &mut m,
+            Action::SignedIn {
+                account: "admin@contoso.com".into(),
+                tenant_name: Some("Contoso".into()),
+                tenant_id: Some("tid".into()),
+            },
+        );
+        assert!(m.signin.is_none());
+        assert_eq!(m.stack.len(), 1);
+        match &cmds[..] {
+            [
+                Command::Fetch {
+                    fetch:
+                        Fetch::Page {
+                            request,
+                            first: true,
+                        },
+                    ..
+                },
+            ] => {
+                assert_eq!(
+                    request.url,
+                    "/users?$select=displayName,userPrincipalName,mail,jobTitle,department,id&$top=100"
+                );
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[test]
+    fn stale_generations_are_dropped() {
+        let mut m = model();
+        open_collection(&mut m, "Users", Kind::User, "/users", None);
+        let slot = m.stack[0].slot;
+        let old = m.stack[0].generation;
+        update(&mut m, Action::Refresh);
+        update(
+            &mut m,
+            Action::Page {
+                slot,
+                generation: old,
+                items: users(3),
+                count: None,
+                next_link: None,
+                first: true,
+                more_coming: false,
+            },
+        );
+        assert!(m.top_list().unwrap().rows.is_empty());
+    }
+
+    #[test]
+    fn navigation_and_back_restores_cursor() {
+        let mut m = model();
+        open_collection(&mut m, "Users", Kind::User, "/users", None);
+        load(&mut m, users(50), None);
+        for _ in 0..30 {
+            update(&mut m, Action::Down);
+        }
+        let l = m.top_list().unwrap();
+        assert_eq!(l.cursor, 30);
+        assert!(l.offset > 0 && l.cursor < l.offset + m.list_rows());
+        let cmds = update(&mut m, Action::Open);
+        assert_eq!(m.stack.len(), 2);
+        assert!(
+            matches!(&cmds[0], Command::Fetch { fetch: Fetch::Object(r), .. } if r.url == "/users/id-30")
+        );
+        let cmds = update(&mut m, Action::Back);
+        assert!(matches!(cmds[0], Command::Cancel { .. }));
+        assert_eq!(m.top_list().unwrap().cursor, 30);
+    }
+
+    #[test]
+    fn end_of_partial_list_loads_next_page_with_headers() {
+        let mut m = model();
+        let q = Query {
+            filter: "endsWith(mail,'@contoso.com')".into(),
+            ..Query::default()
+        };
+        open_collection(&mut m, "Users", Kind::User, "/users", Some(q));
+        load(&mut m, users(5), Some("http://x/next"));
+        assert!(m.top_list().unwrap().partial());
+        let cmds = update(&mut m, Action::Bottom);
+        match &cmds[..] {
+            [
+                Command::Fetch {
+                    fetch:
+                        Fetch::Page {
+                            request,
+                            first: false,
+                        },
+                    ..
+                },
+            ] => {
+                assert_eq!(request.url, "http://x/next");
+                assert_eq!(request.headers[0].0, "ConsistencyLevel");
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[test]
+    fn local_filter_is_fuzzy_and_sort_toggles() {
+        let mut m = model();
+        open_collection(&mut m, "Users", Kind::User, "/users", None);
+        load(&mut m, users(200), None);
+        update(&mut m, Action::LocalFilter);
+        for c in "u0019".chars() {
+            update(&mut m, key(c));
+        }
+        let l = m.top_list().unwrap();
+        assert!(l.order.len() < 200 && !l.order.is_empty());
+        assert!(
+            l.order
+                .iter()
+                .any(|&i| display_name(&l.rows[i]) == "User 00019")
+        );
+        assert!(fuzzy_match("user 00019", "u019") && !fuzzy_match("user 00019", "zz"));
+        update(
+            &mut m,
+            Action::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)),
+        );
+        update(&mut m, Action::Sort);
+        update(&mut m, Action::Sort);
+        let l = m.top_list().unwrap();
+        assert_eq!(l.sort, Some(("displayName".into(), false)));
+        assert_eq!(display_name(&l.rows[l.order[0]]), "User 00199");
+        // The selected row stays selected through the re-sort.
+        assert_eq!(display_name(l.selected().unwrap()), "User 00019");
+    }
+
+    #[test]
+    fn relationships_push_views() {
+        let mut m = model();
+        open_collection(&mut m, "Users", Kind::User, "/users", None);
+        load(&mut m, users(3), None);
+        let c = update(&mut m, Action::Groups);
+        assert!(
+            matches!(&c[0], Command::Fetch { fetch: Fetch::Page { request, .. }, .. } if request.url.starts_with("/users/id-0/memberOf"))
+        );
+        let c = update(&mut m, Action::ToggleTransitive);
+        assert!(
+            matches!(&c[0], Command::Fetch { fetch: Fetch::Page { request, .. }, .. } if request.url.starts_with("/users/id-0/transitiveMemberOf"))
+        );
+        assert!(m.top().unwrap().title.ends_with("(transitive)"));
+        update(&mut m, Action::Back);
+        let c = update(&mut m, Action::ManagerChain);
+        assert!(
+            matches!(&c[0], Command::Fetch { fetch: Fetch::ManagerChain { user_id }, .. } if user_id == "id-0")
+        );
+        update(&mut m, Action::Back);
+        update(&mut m, Action::Members);
+        assert_eq!(m.stack.len(), 1, "members needs a group");
+        assert!(m.status.as_deref().unwrap().contains("need a group"));
+    }
+
+    #[test]
+    fn direct_reports_expand_and_collapse_as_a_tree() {
+        let mut m = model();
+        open_collection(&mut m, "Users", Kind::User, "/users", None);
+        load(&mut m, users(1), None);
+        update(&mut m, Action::DirectReports);
+        load(&mut m, users(3), None);
+        update(&mut m, Action::Down);
+        let c = update(&mut m, Action::DirectReports);
+        assert!(
+            matches!(&c[0], Command::Fetch { fetch: Fetch::Children { parent_id, .. }, .. } if parent_id == "id-1")
+        );
+        let v = m.stack.last().unwrap();
+        let (slot, generation) = (v.slot, v.generation);
+        update(
+            &mut m,
+            Action::Children {
+                slot,
+                generation,
+                parent_id: "id-1".into(),
+                items: vec![json!({"id": "c1", "displayName": "Child"})],
+            },
+        );
+        let l = m.top_list().unwrap();
+        assert_eq!(l.rows.len(), 4);
+        assert_eq!(object_id(&l.rows[2]).as_deref(), Some("c1"));
+        assert_eq!(l.depth, vec![0, 0, 1, 0]);
+        update(&mut m, Action::DirectReports);
+        let l = m.top_list().unwrap();
+        assert_eq!(l.rows.len(), 3);
+        assert!(l.expanded.is_empty());
+    }
+
+    #[test]
+    fn why_member_from_groups_list() {
+        let mut m = model();
+        open_collection(&mut m, "Users", Kind::User, "/users", None);
+        load(&mut m, users(1), None);
+        update(&mut m, Action::Groups);
+        load(
+            &mut m,
+            vec![
+                json!({"@odata.type": "#microsoft.graph.group", "id": "g1", "displayName": "Sales"}),
+            ],
+            None,
+        );
+        let c = update(&mut m, Action::WhyMember);
+        assert!(
+            matches!(&c[0], Command::Fetch { fetch: Fetch::Why { member_id, group_id, .. }, .. } if member_id == "id-0" && group_id == "g1")
+        );
+        assert_eq!(m.top().unwrap().title, "why is User 00000 in Sales");
+    }
+
+    #[test]
+    fn query_bar_runs_and_keeps_history() {
+        let mut m = model();
+        open_collection(&mut m, "Users", Kind::User, "/users", None);
+        update(&mut m, Action::QueryBar);
+        for c in "endsWith(mail,'@x.com')".chars() {
+            update(&mut m, key(c));
+        }
+        let cmds = update(
+            &mut m,
+            Action::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)),
+        );
+        assert!(m.overlay.is_none());
+        assert!(m.top_list().unwrap().advanced);
+        assert!(matches!(cmds.last(), Some(Command::SaveHistory(h)) if h["/users"].len() == 1));
+        // Up in the query bar of a fresh /users list recalls it.
+        open_collection(&mut m, "Users", Kind::User, "/users", None);
+        update(&mut m, Action::QueryBar);
+        update(
+            &mut m,
+            Action::Key(KeyEvent::new(KeyCode::Up, KeyModifiers::NONE)),
+        );
+        let Some(Overlay::QueryBar(q)) = &m.overlay else {
+            panic!()
+        };
+        assert_eq!(q.inputs[0].lines()[0], "endsWith(mail,'@x.com')");
+    }
+
+    #[test]
+    fn query_bar_refuses_broken_filter() {
+        let mut m = model();
+        open_collection(&mut m, "Users", Kind::User, "/users", None);
+        update(&mut m, Action::QueryBar);
+        for c in "startsWith(".chars() {
+            update(&mut m, key(c));
+        }
+        let cmds = update(
+            &mut m,
+            Action::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)),
+        );
+        assert!(cmds.is_empty());
+        assert!(m.status.as_deref().unwrap().starts_with("not run"));
+    }
+
+    #[test]
+    fn palette_commands() {
+        let mut m = model();
+        assert_eq!(palette_candidates("gr"), vec!["groups", "group"]);
+        let c = run_command(&mut m, "user Adele");
+        assert!(
+            matches!(&c[0], Command::Fetch { fetch: Fetch::Page { request, .. }, .. } if request.url.contains("startsWith(displayName,'Adele')"))
+        );
+        let c = run_command(
+            &mut m,
+            "get https://graph.microsoft.com/v1.0/organization?$select=id",
+        );
+        assert!(
+            matches!(&c[0], Command::Fetch { fetch: Fetch::Object(r), .. } if r.url == "/organization?$select=id")
+        );
+        let c = run_command(&mut m, "Megan Bowen");
+        assert!(
+            matches!(&c[0], Command::Fetch { fetch: Fetch::Page { request, .. }, .. } if request.url.contains("startsWith(displayName,'Megan%20Bowen')"))
+        );
+        run_command(&mut m, "bogus");
+        assert!(m.status.as_deref().unwrap().contains("unknown command"));
+    }
+
+    #[test]
+    fn failure_opens_inspector_and_is_shown() {
+        let mut m = model();
+        open_collection(&mut m, "Users", Kind::User, "/users", None);
+        let v = m.stack.last().unwrap();
+        let (slot, generation) = (v.slot, v.generation);
+        update(
+            &mut m,
+            Action::Exchanged(Box::new(Exchange {
+                id: 7,
+                status: Some(403),
+                ..Exchange::default()
+            })),
+        );
+        update(
+            &mut m,
+            Action::Failed {
+                slot,
+                generation,
+                message: "403 Authorization_RequestDenied".into(),
+                exchange: Some(7),
+            },
+        );
+        assert!(matches!(
+            m.overlay,
+            Some(Overlay::Inspector(Inspector { selected: 0, .. }))
+        ));
+        assert!(matches!(m.top_list().unwrap().load, Load::Failed { .. }));
+    }
+
+    #[test]
+    fn export_csv_quotes_fields() {
+        let a = json!({"displayName": "O'Brien, Pat", "id": "1"});
+        let csv = to_csv(&[&a], &["displayName".into(), "id".into()]);
+        assert_eq!(csv, "displayName,id\n\"O'Brien, Pat\",1\n");
+    }
+
+    #[test]
+    fn raw_json_folds() {
+        let v = json!({"a": {"b": 1, "c": 2}, "d": [1, 2]});
+        let all = visible_json_lines(&v, &[]);
+        let folded = visible_json_lines(&v, &[1]);
+        assert_eq!(all.len(), folded.len() + 3);
+        assert!(folded[1].1.contains("…"));
+    }
+}

@@ -1,0 +1,75 @@
+//! The device-code sign-in screen.
+
+use super::{Ui, centered};
+use crate::tui::model::Model;
+use ratatui::Frame;
+use ratatui::layout::{Alignment, Rect};
+use ratatui::style::Modifier;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+
+/// Draws the sign-in screen.
+pub fn draw(f: &mut Frame, area: Rect, m: &Model, ui: &Ui) {
+    let t = ui.theme;
+    let Some(s) = &m.signin else { return };
+    let box_area = centered(area, 76, 16);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(" Sign in to Microsoft Graph ");
+    let mut lines: Vec<Line> = vec![Line::from("")];
+    match &s.user_code {
+        None if s.error.is_none() => {
+            lines.push(Line::from(
+                "Asking the identity platform for a device code…",
+            ));
+        }
+        None => {}
+        Some(code) => {
+            lines.push(Line::from(vec![
+                Span::raw("1. Open  "),
+                Span::styled(s.verification_uri.clone(), t.accent),
+            ]));
+            lines.push(Line::from("2. Enter the code:"));
+            lines.push(Line::from(""));
+            let spaced: String = code
+                .chars()
+                .map(|c| c.to_string())
+                .collect::<Vec<_>>()
+                .join(" ");
+            lines.push(
+                Line::from(Span::styled(
+                    format!("  {spaced}  "),
+                    t.badge.add_modifier(Modifier::BOLD),
+                ))
+                .alignment(Alignment::Center),
+            );
+            lines.push(Line::from(""));
+            let rem = s.remaining();
+            lines.push(Line::from(vec![
+                Span::styled(
+                    format!("Code expires in {}:{:02}", rem / 60, rem % 60),
+                    if rem < 60 { t.warn } else { t.dim },
+                ),
+                Span::styled(
+                    format!(
+                        "   ·   waiting for you to sign in (polled {} times)",
+                        s.polls
+                    ),
+                    t.dim,
+                ),
+            ]));
+            lines.push(Line::from(""));
+            lines.push(Line::from(Span::styled(s.message.clone(), t.dim)));
+        }
+    }
+    if let Some(e) = &s.error {
+        lines.push(Line::from(""));
+        lines.push(Line::from(Span::styled(e.clone(), t.error)));
+    }
+    f.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false }),
+        box_area,
+    );
+}

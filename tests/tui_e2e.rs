@@ -1,0 +1,230 @@
+//! End-to-end: the real binary in tmux against the in-process sandbox (`--demo`), driven by
+//! keys, asserting on captured screens. Waits poll the screen with a bound, never fixed sleeps.
+//! tmux missing is a failure, not a skip.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_graphtui");
+
+/// A tmux session running graphtui; killed on drop (also when the test fails).
+struct Session {
+    name: String,
+    dir: tempfile::TempDir,
+}
+
+fn tmux(args: &[&str]) -> std::process::Output {
+    Command::new("tmux")
+        .args(args)
+        .output()
+        .expect("tmux must be installed for the end-to-end tests (apt-get install tmux)")
+}
+
+impl Session {
+    fn start(test: &str, scenario: Option<&str>) -> Session {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let name = format!("gt-e2e-{}-{test}", std::process::id());
+        let mut cmd = format!(
+            "env -u NO_COLOR -u GRAPHTUI_CONFIG -u GRAPHTUI_PROFILE HOME={home} ",
+            home = dir.path().display()
+        );
+        if let Some(s) = scenario {
+            cmd.push_str(&format!("GRAPHTUI_DEMO_SCENARIO='{s}' "));
+        }
+        cmd.push_str(&format!(
+            "{BIN} --demo --data-dir {} --config {}; sleep 30",
+            dir.path().display(),
+            dir.path().join("config.toml").display()
+        ));
+        let out = tmux(&[
+            "new-session",
+            "-d",
+            "-s",
+            &name,
+            "-x",
+            "160",
+            "-y",
+            "48",
+            &cmd,
+        ]);
+        assert!(
+            out.status.success(),
+            "tmux new-session failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Session { name, dir }
+    }
+
+    fn data_dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", &self.name];
+        args.extend_from_slice(keys);
+        tmux(&args);
+    }
+
+    fn text(&self, s: &str) {
+        tmux(&["send-keys", "-t", &self.name, "-l", s]);
+    }
+
+    fn screen(&self) -> String {
+        String::from_utf8_lossy(&tmux(&["capture-pane", "-p", "-t", &self.name]).stdout).to_string()
+    }
+
+    /// Waits until the screen contains `needle` (at most `secs`), returning the screen.
+    fn wait_for(&self, needle: &str, secs: u64) -> String {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        loop {
+            let s = self.screen();
+            if s.contains(needle) {
+                return s;
+            }
+            if Instant::now() > deadline {
+                panic!("timed out after {secs} s waiting for {needle:?}; screen:\n{s}");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Signs in through the device-code screen and waits for the users list.
+    fn sign_in(&self) -> String {
+        let s = self.wait_for("Enter the code", 30);
+        assert!(s.contains("Sign in to Microsoft Graph"), "{s}");
+        assert!(s.contains("devicelogin") || s.contains("http"), "{s}");
+        self.wait_for("displayName", 40)
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["kill-session", "-t", &self.name])
+            .output();
+    }
+}
+
+#[test]
+fn sign_in_browse_users_and_export_csv() {
+    let s = Session::start("browse", None);
+    let screen = s.sign_in();
+    assert!(
+        screen.contains("megan.bowen@"),
+        "account in the header:\n{screen}"
+    );
+    assert!(screen.contains("READ-ONLY"), "{screen}");
+    s.wait_for("PARTIAL", 10);
+    // Scroll, open a user, back with the cursor kept.
+    s.keys(&["j", "j", "j", "Enter"]);
+    s.wait_for("properties", 10);
+    s.keys(&["Escape"]);
+    let list = s.wait_for("4/", 10);
+    assert!(list.contains("Users"), "{list}");
+    // Export what is loaded as CSV.
+    s.keys(&["e"]);
+    s.wait_for("export what is loaded", 5);
+    s.keys(&["c"]);
+    let done = s.wait_for("exported to", 10);
+    let exports: Vec<PathBuf> = std::fs::read_dir(s.data_dir().join("exports"))
+        .expect("exports dir")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    assert_eq!(exports.len(), 1, "{done}");
+    let csv = std::fs::read_to_string(&exports[0]).expect("csv");
+    assert!(
+        csv.starts_with("displayName,userPrincipalName,mail"),
+        "{csv}"
+    );
+    assert!(csv.lines().count() > 50, "{} lines", csv.lines().count());
+    s.keys(&["q"]);
+}
+
+#[test]
+fn advanced_query_filter() {
+    let s = Session::start("advanced", None);
+    s.sign_in();
+    s.keys(&["f"]);
+    s.wait_for("$filter", 5);
+    s.text("endsWith(mail,'@contoso-sandbox.onmicrosoft.com')");
+    let bar = s.wait_for("ADVANCED QUERY", 5);
+    assert!(bar.contains("ConsistencyLevel: eventual"), "{bar}");
+    assert!(bar.contains("$count=true"), "{bar}");
+    s.keys(&["Enter"]);
+    let list = s.wait_for("loaded", 15);
+    s.wait_for(
+        "$filter=endsWith(mail,'@contoso-sandbox.onmicrosoft.com')",
+        15,
+    );
+    assert!(!list.contains("FAILED"), "{list}");
+    let list = s.wait_for("@contoso-sandbox.onmicrosoft.com", 15);
+    assert!(list.contains("ADVANCED QUERY"), "{list}");
+}
+
+#[test]
+fn manager_chain_members_transitive_and_why() {
+    let s = Session::start("relations", None);
+    s.sign_in();
+    s.keys(&[":"]);
+    s.text("me");
+    s.keys(&["Enter"]);
+    s.wait_for("Megan Bowen", 15);
+    s.keys(&["m"]);
+    let chain = s.wait_for("manager chain of Megan Bowen", 10);
+    assert!(chain.contains("Users"), "{chain}");
+    // At least Megan and her manager.
+    let chain = s.wait_for("2/", 15);
+    assert!(chain.contains("Megan Bowen"), "{chain}");
+    s.keys(&["Escape", "Escape"]);
+    // A group's transitive members.
+    s.keys(&[":"]);
+    s.text("group Nest L1");
+    s.keys(&["Enter"]);
+    s.wait_for("groups 'Nest L1'", 10);
+    s.wait_for("Nest L1 ", 15);
+    s.keys(&["M"]);
+    s.wait_for("members of Nest L1 (direct)", 10);
+    s.keys(&["t"]);
+    s.wait_for("(transitive)", 10);
+    s.wait_for("Megan Bowen", 20);
+    // Why is Megan in Nest L1?
+    s.keys(&["/"]);
+    s.text("megan");
+    s.keys(&["Enter"]);
+    s.keys(&["w"]);
+    let why = s.wait_for("through", 30);
+    assert!(why.contains("Nest L6"), "{why}");
+    assert!(why.contains("→"), "{why}");
+}
+
+#[test]
+fn forbidden_request_opens_the_inspector() {
+    let s = Session::start("forbidden", Some("scopes=User.Read+User.ReadBasic.All"));
+    s.sign_in();
+    s.keys(&[":"]);
+    s.text("groups");
+    s.keys(&["Enter"]);
+    let insp = s.wait_for("Authorization_RequestDenied", 20);
+    assert!(insp.contains("403"), "{insp}");
+    assert!(insp.contains("What it usually means"), "{insp}");
+    assert!(!insp.contains("Bearer ey"), "{insp}");
+    s.keys(&["Escape"]);
+    let list = s.wait_for("Could not load", 5);
+    assert!(list.contains("FAILED"), "{list}");
+}
+
+#[test]
+fn throttling_is_shown_and_recovered() {
+    let s = Session::start("throttle", Some("throttle=2"));
+    s.sign_in();
+    s.keys(&[":"]);
+    s.text("groups");
+    s.keys(&["Enter"]);
+    s.wait_for("throttled — retrying in", 20);
+    let list = s.wait_for("Groups", 20);
+    let list2 = s.wait_for("loaded", 20);
+    assert!(!list2.contains("FAILED"), "{list}\n{list2}");
+    s.keys(&["i"]);
+    s.wait_for("retr", 10);
+}
