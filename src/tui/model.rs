@@ -502,7 +502,7 @@ impl Exchange {
 /// An overlay over the main screen.
 pub enum Overlay {
     Help,
-    Palette(Palette),
+    Palette(Box<Palette>),
     QueryBar(Box<QueryBar>),
     Inspector(Inspector),
     Columns(ColumnPicker),

@@ -696,10 +696,10 @@ fn main_action(m: &mut Model, a: Action) -> Vec<Command> {
             vec![]
         }
         Action::Palette => {
-            m.overlay = Some(Overlay::Palette(Palette {
+            m.overlay = Some(Overlay::Palette(Box::new(Palette {
                 input: single_line(""),
                 selected: 0,
-            }));
+            })));
             vec![]
         }
         Action::QueryBar => open_query_bar(m),
