@@ -1264,6 +1264,9 @@ fn open_query_bar(m: &mut Model) -> Vec<Command> {
         focus: 0,
         history_pos: None,
         completions: vec![],
+        completion_inserts: vec![],
+        completion_range: (0, 0),
+        confirm: false,
         completion_sel: 0,
     })));
     vec![]
@@ -1456,6 +1459,10 @@ fn overlay_action(m: &mut Model, a: Action) -> Vec<Command> {
 
 fn query_bar_key(m: &mut Model, k: KeyEvent) -> Vec<Command> {
     let kind = m.top_list().map(|l| l.kind).unwrap_or(Kind::User);
+    let path = m
+        .top_list()
+        .map(|l| l.source.current().to_string())
+        .unwrap_or_default();
     let hkey = m.top_list().map(history_key).unwrap_or_default();
     let history = m.history.get(&hkey).cloned().unwrap_or_default();
     let Some(Overlay::QueryBar(q)) = m.overlay.as_mut() else {
@@ -1476,9 +1483,15 @@ fn query_bar_key(m: &mut Model, k: KeyEvent) -> Vec<Command> {
                 return vec![];
             }
             let query = query_of(q);
-            let diags = query::diagnostics(&query);
-            if let Some(d) = diags.first() {
-                m.status = Some(format!("not run: {}", d.message));
+            let errors = query::diagnostics(&path, &query)
+                .into_iter()
+                .filter(|d| d.error)
+                .count();
+            if errors > 0 && !q.confirm {
+                q.confirm = true;
+                m.status = Some(format!(
+                    "not run: {errors} error(s) shown under the fields; Enter again sends it anyway"
+                ));
                 return vec![];
             }
             m.overlay = None;
@@ -1542,14 +1555,18 @@ fn query_bar_key(m: &mut Model, k: KeyEvent) -> Vec<Command> {
         _ => {
             if let Some(t) = q.inputs.get_mut(q.focus) {
                 t.input(k);
+                q.confirm = false;
                 let text = t.lines().join(" ");
                 let col = t.cursor().1;
-                let before: String = text.chars().take(col).collect();
-                q.completions = if matches!(k.code, KeyCode::Char(_)) {
-                    query::complete(kind, q.focus, &before)
+                let cursor: usize = text.chars().take(col).map(char::len_utf8).sum();
+                let (range, items) = if matches!(k.code, KeyCode::Char(_)) {
+                    query::completions(kind, &path, q.focus, &text, cursor)
                 } else {
-                    vec![]
+                    (0..0, vec![])
                 };
+                q.completion_range = (range.start, range.end);
+                q.completions = items.iter().map(|(l, _)| l.clone()).collect();
+                q.completion_inserts = items.into_iter().map(|(_, i)| i).collect();
                 q.completion_sel = 0;
             }
         }
@@ -1558,23 +1575,25 @@ fn query_bar_key(m: &mut Model, k: KeyEvent) -> Vec<Command> {
 }
 
 fn accept_completion(q: &mut QueryBar) {
-    let Some(c) = q.completions.get(q.completion_sel).cloned() else {
+    let Some(ins) = q.completion_inserts.get(q.completion_sel).cloned() else {
         return;
     };
     if let Some(t) = q.inputs.get_mut(q.focus) {
         let text = t.lines().join(" ");
-        let col = t.cursor().1;
-        let before: String = text.chars().take(col).collect();
-        let after: String = text.chars().skip(col).collect();
-        let new_before = query::apply_completion(&before, &c);
-        let n = new_before.chars().count();
-        *t = single_line(&format!("{new_before}{after}"));
-        t.move_cursor(ratatui_textarea::CursorMove::Head);
-        for _ in 0..n {
-            t.move_cursor(ratatui_textarea::CursorMove::Forward);
+        let (a, b) = q.completion_range;
+        let (a, b) = (a.min(text.len()), b.min(text.len()));
+        if text.is_char_boundary(a) && text.is_char_boundary(b) && a <= b {
+            let new = format!("{}{ins}{}", &text[..a], &text[b..]);
+            let n = text[..a].chars().count() + ins.chars().count();
+            *t = single_line(&new);
+            t.move_cursor(ratatui_textarea::CursorMove::Head);
+            for _ in 0..n {
+                t.move_cursor(ratatui_textarea::CursorMove::Forward);
+            }
         }
     }
     q.completions.clear();
+    q.completion_inserts.clear();
 }
 
 /// Palette commands matching what is typed.
@@ -2139,6 +2158,12 @@ mod tests {
         );
         assert!(cmds.is_empty());
         assert!(m.status.as_deref().unwrap().starts_with("not run"));
+        // A second Enter sends it anyway (the linter is advice).
+        let cmds = update(
+            &mut m,
+            Action::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)),
+        );
+        assert!(matches!(cmds.first(), Some(Command::Fetch { .. })));
     }
 
     #[test]
