@@ -817,6 +817,7 @@ fn main_action(m: &mut Model, a: Action) -> Vec<Command> {
             vec![]
         }
         Action::Cancel => {
+            let fresh = m.next_generation;
             let Some(v) = m.stack.last_mut() else {
                 return vec![];
             };
@@ -824,6 +825,9 @@ fn main_action(m: &mut Model, a: Action) -> Vec<Command> {
             if let Body::List(l) = &mut v.body
                 && matches!(l.load, Load::Loading { .. })
             {
+                // Results already on their way belong to the cancelled request: drop them.
+                v.generation = fresh;
+                m.next_generation += 1;
                 l.load = Load::Idle;
                 m.header.paging = None;
                 m.status = Some(format!(
@@ -2003,6 +2007,38 @@ mod tests {
             }
             other => panic!("unexpected {other:?}"),
         }
+    }
+
+    #[test]
+    fn cancel_load_all_drops_late_pages() {
+        let mut m = model();
+        open_collection(&mut m, "Users", Kind::User, "/users", None);
+        load(&mut m, users(5), Some("http://x/next"));
+        let c = update(&mut m, Action::LoadAll);
+        let Some(Command::Fetch {
+            slot, generation, ..
+        }) = c.first().cloned()
+        else {
+            panic!("{c:?}")
+        };
+        let c = update(&mut m, Action::Cancel);
+        assert_eq!(c, vec![Command::Cancel { slot }]);
+        update(
+            &mut m,
+            Action::Page {
+                slot,
+                generation,
+                items: users(3),
+                count: None,
+                next_link: Some("http://x/next2".into()),
+                first: false,
+                more_coming: true,
+            },
+        );
+        let l = m.top_list().unwrap();
+        assert_eq!(l.rows.len(), 5);
+        assert_eq!(l.load, Load::Idle);
+        assert!(m.status.as_deref().unwrap().contains("(partial)"));
     }
 
     #[test]
