@@ -8,6 +8,7 @@ pub mod cli;
 pub mod config;
 pub mod doctor;
 pub mod graph;
+pub mod logging;
 pub mod odata;
 pub mod sandbox;
 pub mod tui;

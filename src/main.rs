@@ -30,6 +30,13 @@ fn main() -> ExitCode {
             return ExitCode::from(exit::USAGE);
         }
     };
+    let _log = match graphtui::logging::init(&settings.data_dir, settings.verbose) {
+        Ok(g) => g,
+        Err(e) => {
+            eprintln!("graphtui: {e} (continuing without a log file)");
+            graphtui::logging::LogGuard::none()
+        }
+    };
     let code = runtime.block_on(async {
         match &cli.command {
             None => graphtui::tui::run(&settings).await,

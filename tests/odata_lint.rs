@@ -337,6 +337,7 @@ fn binary_json_output() {
     );
     let d = &v["diagnostics"][0];
     assert_eq!(d["severity"], "error");
+    assert_eq!(d["code"], "type-mismatch");
     assert_eq!(d["start"], 42);
     assert_eq!(d["end"], 44);
     assert!(d["message"].as_str().unwrap().contains("String"));

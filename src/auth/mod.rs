@@ -32,6 +32,19 @@ pub struct AccessToken {
     pub expires_at: i64,
     /// True when it was just renewed.
     pub refreshed: bool,
+    /// Requested scopes the token does not grant (empty when unknown or app-only).
+    pub missing_scopes: Vec<String>,
+}
+
+impl AccessToken {
+    fn from_set(t: &TokenSet, refreshed: bool) -> AccessToken {
+        AccessToken {
+            token: t.access_token.clone(),
+            expires_at: t.expires_at,
+            refreshed,
+            missing_scopes: t.missing_scopes(),
+        }
+    }
 }
 
 /// Gives the Graph client bearer tokens.
@@ -40,6 +53,14 @@ pub trait TokenProvider: Send + Sync {
     fn token(&self) -> BoxFuture<'_, Result<AccessToken, AuthError>>;
     /// Graph refused `rejected` as expired: renew once (unless another task already did).
     fn renew<'a>(&'a self, rejected: &'a Secret) -> BoxFuture<'a, Result<AccessToken, AuthError>>;
+    /// The recorder sign-in exchanges go to, so the Graph client can share it.
+    fn recorder(&self) -> Option<Recorder> {
+        None
+    }
+    /// Where tokens are cached, for a one-time notice.
+    fn store_description(&self) -> Option<String> {
+        None
+    }
 }
 
 /// A fixed token (tests, or a token passed in from elsewhere).
@@ -52,6 +73,7 @@ impl TokenProvider for StaticToken {
             token: self.0.clone(),
             expires_at: i64::MAX,
             refreshed: false,
+            missing_scopes: Vec::new(),
         };
         Box::pin(async move { Ok(t) })
     }
@@ -254,27 +276,15 @@ impl TokenProvider for Authenticator {
             if let Some(t) = g.as_ref()
                 && !t.expires_within(self.opts.refresh_margin)
             {
-                return Ok(AccessToken {
-                    token: t.access_token.clone(),
-                    expires_at: t.expires_at,
-                    refreshed: false,
-                });
+                return Ok(AccessToken::from_set(t, false));
             }
             match self.renew_locked(&mut g).await {
-                Ok(t) => Ok(AccessToken {
-                    token: t.access_token,
-                    expires_at: t.expires_at,
-                    refreshed: true,
-                }),
+                Ok(t) => Ok(AccessToken::from_set(&t, true)),
                 // Renewing early failed but the token still works: use it until it expires.
                 Err(e) => match g.as_ref() {
                     Some(t) if t.expires_in() > 30 => {
                         tracing::warn!("early token renewal failed: {e}");
-                        Ok(AccessToken {
-                            token: t.access_token.clone(),
-                            expires_at: t.expires_at,
-                            refreshed: false,
-                        })
+                        Ok(AccessToken::from_set(t, false))
                     }
                     Some(_) => Err(AuthError::RefreshFailed(Box::new(e))),
                     None => Err(e),
@@ -290,19 +300,19 @@ impl TokenProvider for Authenticator {
                 && t.access_token != *rejected
                 && !t.expires_within(Duration::ZERO)
             {
-                return Ok(AccessToken {
-                    token: t.access_token.clone(),
-                    expires_at: t.expires_at,
-                    refreshed: false,
-                });
+                return Ok(AccessToken::from_set(t, false));
             }
             let t = self.renew_locked(&mut g).await?;
-            Ok(AccessToken {
-                token: t.access_token,
-                expires_at: t.expires_at,
-                refreshed: true,
-            })
+            Ok(AccessToken::from_set(&t, true))
         })
+    }
+
+    fn recorder(&self) -> Option<Recorder> {
+        Some(self.http.recorder().clone())
+    }
+
+    fn store_description(&self) -> Option<String> {
+        Some(self.store.describe())
     }
 }
 

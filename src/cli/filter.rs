@@ -38,6 +38,7 @@
 //!       "end": 24,
 //!       "column": 19,
 //!       "severity": "error",
+//!       "code": "type-mismatch",
 //!       "message": "'accountEnabled' is a Boolean, but 'true' is a string",
 //!       "hint": "drop the quotes: accountEnabled eq true"
 //!     }
@@ -61,9 +62,10 @@
 //! | `diagnostics[].start`, `.end` | int | half-open **byte** offsets into that option's text (for `$filter`: into `expr`) |
 //! | `diagnostics[].column` | int | 1-based **character** column of `start` |
 //! | `diagnostics[].severity` | string | `"error"` (Graph would reject it), `"warning"` (likely not what you want), `"info"` |
+//! | `diagnostics[].code` | string | stable kind of finding, kebab-case: `syntax`, `unknown-property`, `relationship`, `property-case`, `not-a-condition`, `collection-needs-any`, `not-a-collection`, `not-filterable`, `unsupported-operator`, `unsupported-expression`, `unsupported-function`, `bad-arguments`, `type-mismatch`, `count-comparison`, `unknown-value`, `whitespace`, `date-without-time`, `matches-everything`, `all-lambda`, `empty-lambda`, `sign-in-activity-combined`, `search-syntax`, `search-empty-clause`, `search-not-tokenized`, `search-undocumented`, `not-searchable`, `not-sortable`, `unknown-select`, `unknown-expand`, `unsupported-expand-option`, `expand-with-advanced`, `top-range`, `single-object`, `no-capability-data`, `extension-property`, `filter-too-deep`, `expand-limits` |
 //! | `diagnostics[].message` | string | what is wrong |
 //! | `diagnostics[].hint` | string or null | how to fix it |
-//! | `advanced_query` | bool | true when `ConsistencyLevel: eventual` + `$count=true` are needed |
+//! | `advanced_query` | bool | true when `ConsistencyLevel: eventual` + `$count=true` are needed (as far as could be determined: a `$filter` with a syntax error contributes nothing) |
 //! | `advanced_query_reasons` | array of strings | why, one sentence each |
 //! | `url` | string | the percent-encoded request URL (with `$count=true` in advanced mode) |
 //! | `headers` | object | extra request headers, e.g. `{"ConsistencyLevel": "eventual"}` |
@@ -73,7 +75,7 @@
 use crate::config::Settings;
 use crate::odata::capabilities::{Entity, capabilities};
 use crate::odata::error::{ParseError, column};
-use crate::odata::lint::{QueryPart, Severity, lint_request};
+use crate::odata::lint::{Code, QueryPart, Severity, lint_request};
 use crate::odata::url::{QueryOptions, UrlError, build_with_report, parse_graph_url};
 use crate::util::sanitize;
 use clap::{Args, Subcommand};
@@ -132,6 +134,8 @@ pub struct CheckDiagnostic {
     pub column: usize,
     /// `error`, `warning` or `info`.
     pub severity: Severity,
+    /// Machine-readable kind of finding (`type-mismatch`, `unknown-property`...).
+    pub code: Code,
     /// What is wrong.
     pub message: String,
     /// How to fix it.
@@ -222,7 +226,13 @@ fn entity_and_path(entity: &str) -> Result<(&'static Entity, String), CheckError
 /// True when `expr` is a pasted Graph URL or path with a query rather than a `$filter`.
 pub fn looks_like_url(expr: &str) -> bool {
     let t = expr.trim_start();
-    t.starts_with("https://") || t.starts_with("http://") || t.starts_with('/')
+    let lower = t.to_ascii_lowercase();
+    lower.starts_with("https://")
+        || lower.starts_with("http://")
+        || t.starts_with('/')
+        || crate::odata::url::GRAPH_HOSTS
+            .iter()
+            .any(|h| lower.starts_with(&format!("{h}/")))
 }
 
 /// Checks `expr` as the `$filter` of a list request on `entity`, with URLs under `graph_base`
@@ -290,6 +300,7 @@ fn report_for(ent: &Entity, path: &str, opts: &QueryOptions, graph_base: &str) -
                 end,
                 column: column(&text, start),
                 severity: d.severity,
+                code: d.code,
                 message: d.message.clone(),
                 hint: d.hint.clone(),
             }
@@ -409,11 +420,17 @@ pub fn render_text(r: &CheckReport) -> String {
             out.push_str("\n\n");
         }
     }
+    let syntax_error = r
+        .diagnostics
+        .iter()
+        .any(|d| d.code == Code::Syntax && d.option == "$filter");
     if r.advanced_query {
         out.push_str("advanced query: needed (ConsistencyLevel: eventual + $count=true)\n");
         for reason in &r.advanced_query_reasons {
             out.push_str(&format!("  - {}\n", sanitize(reason)));
         }
+    } else if syntax_error {
+        out.push_str("advanced query: not determined (fix the $filter syntax error first)\n");
     } else {
         out.push_str("advanced query: not needed\n");
     }
@@ -520,6 +537,7 @@ mod tests {
         assert_eq!(r.diagnostics[0].start, 18);
         assert_eq!(r.diagnostics[0].end, 24);
         assert_eq!(r.diagnostics[0].column, 19);
+        assert_eq!(r.diagnostics[0].code, Code::TypeMismatch);
         assert_eq!(
             r.url,
             "https://graph.microsoft.com/v1.0/users?$filter=accountEnabled%20eq%20%27true%27"
@@ -563,6 +581,8 @@ mod tests {
         assert_eq!(r.diagnostics.len(), 1);
         let json = serde_json::to_value(&r).unwrap();
         assert_eq!(json["diagnostics"][0]["severity"], "error");
+        assert_eq!(json["diagnostics"][0]["code"], "syntax");
+        assert!(render_text(&r).contains("advanced query: not determined"));
         assert!(
             json["diagnostics"][0]["hint"].is_null() || json["diagnostics"][0]["hint"].is_string()
         );
@@ -627,5 +647,6 @@ mod tests {
             Err(CheckError::UnknownPath(_))
         ));
         assert!(looks_like_url("/users?$top=1") && !looks_like_url("displayName eq '/'"));
+        assert!(looks_like_url("graph.microsoft.com/v1.0/users"));
     }
 }

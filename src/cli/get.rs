@@ -49,100 +49,110 @@ pub struct GetArgs {
     pub output: super::OutputFormat,
 }
 
-/// Characters escaped in query option values (Graph decodes `+` as a space, so it is escaped).
-const QUERY_VALUE: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
-    .add(b' ')
-    .add(b'"')
-    .add(b'#')
-    .add(b'%')
-    .add(b'&')
-    .add(b'+')
-    .add(b'<')
-    .add(b'>')
-    .add(b'`')
-    .add(b'{')
-    .add(b'}')
-    .add(b'|')
-    .add(b'\\')
-    .add(b'^')
-    .add(b'[')
-    .add(b']');
+/// The request `get` sends, plus notes for stderr (advanced-query reasons, lint findings).
+#[derive(Debug, Clone)]
+pub struct PreparedGet {
+    pub request: GraphRequest,
+    pub notes: Vec<String>,
+}
 
-/// Builds the request for `get`: the URL with query options and the headers, applying the
-/// advanced-query rules (ConsistencyLevel: eventual with $search/$count, and $count=true for
-/// operators that need it).
-// Minimal builder until the OData toolkit's `odata::url::build_request` lands on this branch.
-pub fn build_request(args: &GetArgs) -> Result<GraphRequest, String> {
+/// Builds the request for `get` with the OData toolkit's URL builder and advanced-query rules:
+/// the path (or pasted URL) is taken apart, the flags override its query options, and
+/// `ConsistencyLevel: eventual` / `$count=true` are added when the query needs them.
+/// `graph_root` is the configured origin; a pasted URL on another origin is refused.
+pub fn build_request(
+    args: &GetArgs,
+    graph_root: &str,
+    default_version: &str,
+) -> Result<PreparedGet, String> {
+    use crate::odata::url as ou;
     let path = args.path.trim();
     if path.is_empty() {
         return Err("the path is empty: give a Graph path such as /users or a Graph URL".into());
     }
-    let mut opts: Vec<(String, String)> = Vec::new();
-    let enc = |s: &str| percent_encoding::utf8_percent_encode(s, QUERY_VALUE).to_string();
-    let mut advanced = false;
+    let parsed = ou::parse_graph_url(path).map_err(|e| format!("{path}: {e}"))?;
+    if let Some(origin) = &parsed.origin
+        && !origin
+            .trim_end_matches('/')
+            .eq_ignore_ascii_case(graph_root.trim_end_matches('/'))
+    {
+        return Err(format!(
+            "refused to send the access token to {origin}: it is not the configured Graph root {graph_root} (use --graph-url or --cloud to change it)"
+        ));
+    }
+    let mut opts = parsed.options.clone();
     if let Some(f) = &args.filter {
-        let lower = f.to_ascii_lowercase();
-        let needs_adv = lower.contains("endswith(")
-            || lower.contains(" ne ")
-            || lower.starts_with("not ")
-            || lower.contains(" not ")
-            || lower.contains("not(")
-            || lower.contains("/$count")
-            || args.orderby.is_some();
-        advanced |= needs_adv;
-        opts.push(("$filter".into(), enc(f)));
+        opts.filter = Some(f.clone());
     }
     if let Some(s) = &args.search {
         let s = s.trim();
-        // $search needs the whole clause in double quotes.
-        let quoted = if s.starts_with('"') {
+        // $search needs each clause in double quotes; quote a bare clause.
+        opts.search = Some(if s.starts_with('"') || s.starts_with('(') {
             s.to_string()
         } else {
             format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
-        };
-        opts.push(("$search".into(), enc(&quoted)));
-        advanced = true;
+        });
     }
-    if let Some(s) = &args.select {
-        let cleaned: Vec<&str> = s
+    if let Some(sel) = &args.select {
+        opts.select = sel
             .split(',')
             .map(str::trim)
             .filter(|x| !x.is_empty())
+            .map(str::to_string)
             .collect();
-        opts.push(("$select".into(), enc(&cleaned.join(","))));
     }
     if let Some(o) = &args.orderby {
-        opts.push(("$orderby".into(), enc(o)));
+        opts.orderby = Some(o.clone());
     }
     if let Some(e) = &args.expand {
-        opts.push(("$expand".into(), enc(e)));
+        opts.expand = Some(e.clone());
     }
     if let Some(t) = args.top {
-        if t == 0 || t > 999 {
-            return Err(format!("--top {t}: Graph accepts page sizes from 1 to 999"));
-        }
-        opts.push(("$top".into(), t.to_string()));
+        opts.top = Some(i64::from(t));
     }
-    let count = args.count || (advanced && args.filter.is_some());
-    if count {
-        opts.push(("$count".into(), "true".into()));
-        advanced = true;
+    if let Some(t) = opts.top
+        && !(1..=999).contains(&t)
+    {
+        return Err(format!("$top {t}: Graph accepts page sizes from 1 to 999"));
     }
-    let mut url = path.to_string();
-    if path.ends_with("/$count") {
-        advanced = true;
+    if args.count {
+        opts.count = true;
     }
-    if !opts.is_empty() {
-        url.push(if url.contains('?') { '&' } else { '?' });
-        url.push_str(
-            &opts
-                .iter()
-                .map(|(k, v)| format!("{k}={v}"))
-                .collect::<Vec<_>>()
-                .join("&"),
-        );
+    let version = parsed.api_version.as_deref().unwrap_or(default_version);
+    let base = format!("{}/{version}", graph_root.trim_end_matches('/'));
+    let report = crate::odata::lint::lint_request(&parsed.path, None, &opts);
+    let mut notes: Vec<String> = report
+        .diagnostics
+        .iter()
+        .map(|d| {
+            let mut n = format!(
+                "{} in {}: {}",
+                d.severity.as_str(),
+                d.part.as_str(),
+                d.message
+            );
+            if let Some(h) = &d.hint {
+                n.push_str(&format!(" ({h})"));
+            }
+            n
+        })
+        .collect();
+    let built = ou::build_with_report(&base, &parsed.path, &opts, &report);
+    if built.advanced_query {
+        notes.push(format!(
+            "advanced query: sending ConsistencyLevel: eventual{} because {}",
+            if opts.count || built.url.contains("$count=true") {
+                " and $count=true"
+            } else {
+                ""
+            },
+            built.reasons.join("; ")
+        ));
     }
-    let mut req = GraphRequest::get(url);
+    let mut req = GraphRequest::get(built.url);
+    for (k, v) in built.headers {
+        req = req.header(k, v);
+    }
     for h in &args.headers {
         let Some((k, v)) = h.split_once(':') else {
             return Err(format!("--header '{h}': expected Name: value"));
@@ -160,23 +170,79 @@ pub fn build_request(args: &GetArgs) -> Result<GraphRequest, String> {
                 "--header: Authorization is set by graphtui from the signed-in session".into(),
             );
         }
+        if k.eq_ignore_ascii_case("consistencylevel") {
+            req.headers
+                .retain(|(n, _)| !n.eq_ignore_ascii_case("consistencylevel"));
+        }
         req = req.header(k, v.trim());
     }
-    if advanced {
-        req = req.eventual();
-    }
-    Ok(req)
+    Ok(PreparedGet {
+        request: req,
+        notes,
+    })
+}
+
+/// A signed-in session on a fresh in-process sandbox tenant, for `--demo` on the command line.
+/// The sandbox approves the device code at the first poll; keep the sandbox alive while using it.
+pub async fn demo_session(
+    settings: &Settings,
+) -> Result<(crate::sandbox::Sandbox, Settings, Arc<Authenticator>), String> {
+    let users = std::env::var("GRAPHTUI_DEMO_USERS")
+        .ok()
+        .and_then(|s| s.trim().parse::<usize>().ok())
+        .unwrap_or(500);
+    let sandbox = crate::sandbox::Sandbox::start(crate::sandbox::SandboxConfig {
+        users,
+        scenario: Some("fast-poll,pending-polls=0".into()),
+        ..Default::default()
+    })
+    .await
+    .map_err(|e| format!("cannot start the demo sandbox: {e}"))?;
+    let url = url::Url::parse(&sandbox.url()).map_err(|e| e.to_string())?;
+    let mut s = settings.clone();
+    s.authority_host = url.clone();
+    s.graph_root = url;
+    s.tenant = sandbox.tenant_id();
+    s.client_id = crate::config::DEFAULT_CLIENT_ID.to_string();
+    s.token_cache = crate::cli::TokenCacheKind::None;
+    s.client_secret = None;
+    let auth = Authenticator::new(
+        &s,
+        Arc::new(crate::auth::store::MemoryStore::new()),
+        AuthOptions::default(),
+    )
+    .map_err(|e| e.to_string())?;
+    let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
+    auth.login_device_code(None, tx, tokio_util::sync::CancellationToken::new())
+        .await
+        .map_err(|e| format!("demo sign-in failed: {e}"))?;
+    Ok((sandbox, s, Arc::new(auth)))
 }
 
 /// Runs `get`; returns the exit code.
 pub async fn run(settings: &Settings, args: &GetArgs) -> u8 {
-    let auth = match Authenticator::from_settings(settings, AuthOptions::default()) {
-        Ok(a) => Arc::new(a),
-        Err(e) => {
-            eprintln!("graphtui get: {e}");
-            return super::exit::AUTH;
+    let mut _demo = None;
+    let (settings, auth) = if settings.demo {
+        match demo_session(settings).await {
+            Ok((sb, s, a)) => {
+                _demo = Some(sb);
+                (s, a)
+            }
+            Err(e) => {
+                eprintln!("graphtui get: {e}");
+                return super::exit::FAILURE;
+            }
+        }
+    } else {
+        match Authenticator::from_settings(settings, AuthOptions::default()) {
+            Ok(a) => (settings.clone(), Arc::new(a)),
+            Err(e) => {
+                eprintln!("graphtui get: {e}");
+                return super::exit::AUTH;
+            }
         }
     };
+    let settings = &settings;
     let client = match GraphClient::new(settings, auth) {
         Ok(c) => c,
         Err(e) => {
@@ -188,23 +254,8 @@ pub async fn run(settings: &Settings, args: &GetArgs) -> u8 {
     let progress_tty = std::io::stderr().is_terminal();
     let ev_task = tokio::spawn(async move {
         while let Ok(e) = events.recv().await {
-            if let crate::graph::ClientEvent::Throttled {
-                status,
-                retry_in,
-                attempt,
-                max_retries,
-                ..
-            } = e
-            {
-                eprintln!(
-                    "graphtui: {} ({status}), retrying in {:.1} s (retry {attempt} of {max_retries})",
-                    if status == 429 {
-                        "throttled"
-                    } else {
-                        "service unavailable"
-                    },
-                    retry_in.as_secs_f64()
-                );
+            if let Some(line) = describe_client_event(&e) {
+                eprintln!("{line}");
             }
         }
     });
@@ -213,6 +264,36 @@ pub async fn run(settings: &Settings, args: &GetArgs) -> u8 {
     let code = get_with(&client, args, progress_tty, &mut out, &mut err).await;
     ev_task.abort();
     code
+}
+
+/// The stderr line for a client event, if it deserves one.
+pub fn describe_client_event(e: &crate::graph::ClientEvent) -> Option<String> {
+    use crate::graph::ClientEvent as E;
+    Some(match e {
+        E::Throttled {
+            status,
+            retry_in,
+            attempt,
+            max_retries,
+            ..
+        } => format!(
+            "graphtui: {} ({status}), retrying in {:.1} s (retry {attempt} of {max_retries})",
+            if *status == 429 {
+                "throttled"
+            } else {
+                "service unavailable"
+            },
+            retry_in.as_secs_f64()
+        ),
+        E::TokenStore { description } if description.contains("no OS keyring") => {
+            format!("graphtui: tokens are cached in {description}")
+        }
+        E::ScopesMissing { missing } => format!(
+            "graphtui: warning: the token does not grant {}; requests that need them will be refused",
+            missing.join(", ")
+        ),
+        E::SignInNeeded { .. } | E::TokenRefreshed { .. } | E::TokenStore { .. } => return None,
+    })
 }
 
 /// Columns for csv/table: `--select` order, else the scalar keys of the first items.
@@ -323,13 +404,19 @@ pub async fn get_with(
     out: &mut (dyn Write + Send),
     err: &mut (dyn Write + Send),
 ) -> u8 {
-    let req = match build_request(args) {
+    let root = client.base().rsplit_once('/').map(|(r, _)| r).unwrap_or("");
+    let version = client.base().rsplit('/').next().unwrap_or("v1.0");
+    let prepared = match build_request(args, root, version) {
         Ok(r) => r,
         Err(m) => {
             let _ = writeln!(err, "graphtui get: {m}");
             return super::exit::USAGE;
         }
     };
+    for n in &prepared.notes {
+        let _ = writeln!(err, "graphtui: {n}");
+    }
+    let req = prepared.request;
     if let Err(e) = client.resolve(&req.url) {
         let _ = writeln!(err, "graphtui get: {e}");
         return super::exit::USAGE;
@@ -555,9 +642,13 @@ mod tests {
         T::parse_from(full).a
     }
 
+    fn build(v: &[&str]) -> Result<PreparedGet, String> {
+        build_request(&args(v), "https://graph.microsoft.com", "v1.0")
+    }
+
     #[test]
     fn builds_query_and_advanced_headers() {
-        let r = build_request(&args(&[
+        let r = build(&[
             "/users",
             "--filter",
             "endsWith(mail,'@contoso.com')",
@@ -565,26 +656,43 @@ mod tests {
             "id, displayName",
             "--top",
             "5",
-        ]))
-        .unwrap();
-        assert_eq!(
-            r.url,
-            "/users?$filter=endsWith(mail,'@contoso.com')&$select=id,displayName&$top=5&$count=true"
+        ])
+        .unwrap()
+        .request;
+        assert!(
+            r.url
+                .starts_with("https://graph.microsoft.com/v1.0/users?$filter=endsWith")
         );
+        assert!(r.url.contains("$select=id,displayName") && r.url.contains("$top=5"));
+        assert!(r.url.contains("$count=true"), "{}", r.url);
         assert!(
             r.headers
                 .contains(&("ConsistencyLevel".into(), "eventual".into()))
         );
-        let r = build_request(&args(&["users", "--search", "displayName:ann a+b"])).unwrap();
-        assert_eq!(r.url, "users?$search=%22displayName:ann%20a%2Bb%22");
-        let r = build_request(&args(&["/me"])).unwrap();
+        let r = build(&["users", "--search", "displayName:ann"])
+            .unwrap()
+            .request;
+        assert!(
+            r.url.contains("$search=%22displayName%3Aann%22"),
+            "{}",
+            r.url
+        );
+        let r = build(&["/me"]).unwrap().request;
         assert!(r.headers.is_empty());
-        assert!(build_request(&args(&["/users", "--top", "1000"])).is_err());
-        assert!(build_request(&args(&["/users", "-H", "nocolon"])).is_err());
-        assert!(build_request(&args(&["/users", "-H", "Authorization: Bearer x"])).is_err());
-        let r = build_request(&args(&["/users?$top=2", "-H", "Prefer: return=minimal"])).unwrap();
-        assert_eq!(r.url, "/users?$top=2");
-        assert_eq!(r.headers[0], ("Prefer".into(), "return=minimal".into()));
+        assert!(build(&["/users", "--top", "1000"]).is_err());
+        assert!(build(&["/users", "-H", "nocolon"]).is_err());
+        assert!(build(&["/users", "-H", "Authorization: Bearer x"]).is_err());
+        let r = build(&["/beta/users?$top=2", "-H", "Prefer: return=minimal"])
+            .unwrap()
+            .request;
+        assert_eq!(r.url, "https://graph.microsoft.com/beta/users?$top=2");
+        assert!(
+            r.headers
+                .contains(&("Prefer".into(), "return=minimal".into()))
+        );
+        let e = build(&["https://graph.microsoft.us/v1.0/users"]).unwrap_err();
+        assert!(e.contains("refused to send the access token"), "{e}");
+        assert!(build(&["https://evil.test/v1.0/users"]).is_err());
     }
 
     #[test]

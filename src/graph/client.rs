@@ -159,6 +159,7 @@ pub(crate) struct Inner {
     pub(crate) retry: RetryPolicy,
     pub(crate) recorder: Recorder,
     pub(crate) events: broadcast::Sender<ClientEvent>,
+    pub(crate) announced: std::sync::atomic::AtomicBool,
 }
 
 /// The Graph client. Cheap to clone; usable from many tokio tasks at once.
@@ -217,15 +218,17 @@ impl GraphClient {
         Ok(GraphClient {
             inner: Arc::new(Inner {
                 http: http_client(settings.timeout)?,
-                auth,
+                auth: auth.clone(),
                 graph_root: settings.graph_root.clone(),
                 base: settings.graph_base(),
                 read_only: settings.read_only,
                 retry: opts.retry,
                 recorder: opts
                     .recorder
+                    .or_else(|| auth.recorder())
                     .unwrap_or_else(|| Recorder::new(opts.recorder_capacity)),
                 events,
+                announced: std::sync::atomic::AtomicBool::new(false),
             }),
         })
     }
@@ -288,6 +291,20 @@ impl GraphClient {
     async fn token(&self) -> Result<AccessToken, GraphError> {
         match self.inner.auth.token().await {
             Ok(t) => {
+                if !self
+                    .inner
+                    .announced
+                    .swap(true, std::sync::atomic::Ordering::Relaxed)
+                {
+                    if let Some(d) = self.inner.auth.store_description() {
+                        self.emit(ClientEvent::TokenStore { description: d });
+                    }
+                    if !t.missing_scopes.is_empty() {
+                        self.emit(ClientEvent::ScopesMissing {
+                            missing: t.missing_scopes.clone(),
+                        });
+                    }
+                }
                 if t.refreshed {
                     self.emit(ClientEvent::TokenRefreshed {
                         expires_at: t.expires_at,
@@ -513,6 +530,16 @@ impl GraphClient {
             ex.transport_error = Some(e.to_string());
         }
         ex.duration = clock.elapsed();
+        // URLs and statuses only: headers and bodies stay in the recorder (tokens never logged).
+        tracing::debug!(
+            id = ex.id,
+            method = %ex.method,
+            url = %ex.url,
+            status = ?ex.status,
+            attempt,
+            ms = ex.duration.as_millis() as u64,
+            "graph exchange"
+        );
         if let Some(err) = ex.error.as_mut() {
             err.exchange_id = Some(ex.id);
         }

@@ -236,10 +236,12 @@ impl GraphError {
             _ => None,
         }
     }
-    /// The CLI exit code: 3 for sign-in problems, 1 otherwise.
+    /// The CLI exit code: 3 for sign-in problems (including a 401 from Graph), 2 for a request
+    /// that could not be built, 1 otherwise.
     pub fn exit_code(&self) -> u8 {
         match self {
             GraphError::SignIn(_) => crate::cli::exit::AUTH,
+            GraphError::Api(a) if a.status == 401 => crate::cli::exit::AUTH,
             GraphError::InvalidRequest(_) => crate::cli::exit::USAGE,
             _ => crate::cli::exit::FAILURE,
         }

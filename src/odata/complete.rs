@@ -725,6 +725,177 @@ pub fn complete_filter(entity: &Entity, text: &str, cursor: usize) -> Completion
     }
 }
 
+/// Which query option is being completed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OptionKind {
+    /// `$filter`.
+    Filter,
+    /// `$select`: comma-separated property names.
+    Select,
+    /// `$orderby`: properties that can be sorted, then `asc`/`desc`.
+    Orderby,
+    /// `$search`: `"property:text"` clauses on searchable properties.
+    Search,
+}
+
+/// Completion for any of the query options the explorer edits.
+pub fn complete(entity: &Entity, kind: OptionKind, text: &str, cursor: usize) -> Completion {
+    match kind {
+        OptionKind::Filter => complete_filter(entity, text, cursor),
+        OptionKind::Select => complete_list(entity, text, cursor, false),
+        OptionKind::Orderby => complete_list(entity, text, cursor, true),
+        OptionKind::Search => complete_search(entity, text, cursor),
+    }
+}
+
+fn clamp(text: &str, cursor: usize) -> usize {
+    let mut c = cursor.min(text.len());
+    while c > 0 && !text.is_char_boundary(c) {
+        c -= 1;
+    }
+    c
+}
+
+/// `$select` / `$orderby`: the item under the cursor is a property name (or, in `$orderby`, a
+/// direction after the name).
+fn complete_list(entity: &Entity, text: &str, cursor: usize, orderby: bool) -> Completion {
+    let cursor = clamp(text, cursor);
+    let item_start = text[..cursor].rfind(',').map(|i| i + 1).unwrap_or(0);
+    let item_end = text[cursor..]
+        .find(',')
+        .map(|i| cursor + i)
+        .unwrap_or(text.len());
+    let item = &text[item_start..cursor];
+    let lead = item.len() - item.trim_start().len();
+    let word_start = item_start + lead;
+    let typed = &text[word_start..cursor];
+    if orderby && let Some(sp) = typed.find(char::is_whitespace) {
+        // after the property name: a direction
+        let dir_start = word_start + sp + (typed[sp..].len() - typed[sp..].trim_start().len());
+        let typed_dir = &text[dir_start..cursor];
+        let cands = vec![
+            cand("asc", CandidateKind::Keyword, None),
+            cand("desc", CandidateKind::Keyword, None),
+        ];
+        return Completion {
+            range: dir_start..item_end.max(cursor),
+            candidates: rank(typed_dir, cands),
+        };
+    }
+    let word_end = cursor
+        + text[cursor..item_end]
+            .find(char::is_whitespace)
+            .unwrap_or(item_end - cursor);
+    let already: Vec<String> = text
+        .split(',')
+        .map(|s| {
+            s.split_whitespace()
+                .next()
+                .unwrap_or("")
+                .to_ascii_lowercase()
+        })
+        .collect();
+    let mut cands = Vec::new();
+    for p in entity.all_properties() {
+        if orderby {
+            if let Some(m) = p.orderby {
+                cands.push(cand(
+                    p.name.clone(),
+                    CandidateKind::Property,
+                    mode_detail(m),
+                ));
+            }
+        } else if !already.contains(&p.name.to_ascii_lowercase())
+            || p.name.eq_ignore_ascii_case(typed)
+        {
+            let detail = match p.select {
+                super::capabilities::SelectKind::Default => "returned by default",
+                super::capabilities::SelectKind::Select => "only on $select",
+                super::capabilities::SelectKind::Never => "never returned",
+            };
+            cands.push(cand(
+                p.name.clone(),
+                CandidateKind::Property,
+                Some(detail.into()),
+            ));
+        }
+    }
+    Completion {
+        range: word_start..word_end,
+        candidates: rank(typed, cands),
+    }
+}
+
+/// `$search`: inside a quoted clause before the colon, searchable property names (with the
+/// colon); outside quotes, a clause template or `AND`/`OR`.
+fn complete_search(entity: &Entity, text: &str, cursor: usize) -> Completion {
+    let cursor = clamp(text, cursor);
+    let before = &text[..cursor];
+    let quotes = before.matches('"').count() - before.matches("\\\"").count();
+    let searchable = || {
+        entity
+            .all_properties()
+            .into_iter()
+            .filter(|p| p.search.is_some())
+            .collect::<Vec<_>>()
+    };
+    if quotes % 2 == 1 {
+        let open = before.rfind('"').unwrap_or(0) + 1;
+        if before[open..].contains(':') {
+            return Completion {
+                range: cursor..cursor,
+                candidates: Vec::new(),
+            };
+        }
+        let typed = &text[open..cursor];
+        let cands = searchable()
+            .into_iter()
+            .map(|p| {
+                let detail = match p.search {
+                    Some(super::capabilities::SearchKind::Tokenized) => "tokenised",
+                    _ => "matches from the start",
+                };
+                Candidate {
+                    label: p.name.clone(),
+                    insert: format!("{}:", p.name),
+                    kind: CandidateKind::Property,
+                    detail: Some(detail.into()),
+                    cursor: None,
+                }
+            })
+            .collect();
+        return Completion {
+            range: open..cursor,
+            candidates: rank(typed, cands),
+        };
+    }
+    let word_start = before
+        .char_indices()
+        .rev()
+        .take_while(|(_, c)| c.is_alphanumeric())
+        .last()
+        .map(|(i, _)| i)
+        .unwrap_or(cursor);
+    let typed = &text[word_start..cursor];
+    let after_clause = before[..word_start].trim_end().ends_with(['"', ')']);
+    let mut cands = Vec::new();
+    if after_clause {
+        cands.push(cand("AND", CandidateKind::Keyword, None));
+        cands.push(cand("OR", CandidateKind::Keyword, None));
+    } else {
+        for p in searchable() {
+            let insert = format!("\"{}:\"", p.name);
+            let cur = insert.len() - 1;
+            cands.push(with_cursor(insert, CandidateKind::Property, None, cur));
+        }
+        cands.push(cand("NOT", CandidateKind::Keyword, None));
+    }
+    Completion {
+        range: word_start..cursor,
+        candidates: rank(typed, cands),
+    }
+}
+
 fn connective_candidates() -> Vec<Candidate> {
     vec![
         cand("and", CandidateKind::Keyword, None),
@@ -893,10 +1064,33 @@ mod tests {
         }
     }
 
+    #[test]
+    fn select_orderby_and_search() {
+        let c = complete(users(), OptionKind::Select, "id,disp", 7);
+        assert_eq!(c.range, 3..7);
+        assert_eq!(labels(&c)[0], "displayName");
+        let c = complete(users(), OptionKind::Select, "id,", 3);
+        assert!(!labels(&c).contains(&"id"));
+        let c = complete(users(), OptionKind::Orderby, "", 0);
+        assert!(labels(&c).contains(&"displayName"));
+        assert!(!labels(&c).contains(&"city"));
+        let c = complete(users(), OptionKind::Orderby, "displayName d", 13);
+        assert_eq!(labels(&c), vec!["desc"]);
+        assert_eq!(c.range, 12..13);
+        let c = complete(users(), OptionKind::Search, "\"disp", 5);
+        assert_eq!(c.candidates[0].insert, "displayName:");
+        assert_eq!(c.range, 1..5);
+        let c = complete(users(), OptionKind::Search, "\"displayName:a\" ", 16);
+        assert_eq!(labels(&c), vec!["AND", "OR"]);
+        let c = complete(users(), OptionKind::Search, "", 0);
+        assert!(c.candidates.iter().any(|c| c.insert == "\"displayName:\""));
+    }
+
     proptest::proptest! {
         #[test]
-        fn completion_never_panics(src in "\\PC{0,50}", cursor in 0usize..60) {
-            let c = complete_filter(users(), &src, cursor);
+        fn completion_never_panics(src in "\\PC{0,50}", cursor in 0usize..60, k in 0usize..4) {
+            let kind = [OptionKind::Filter, OptionKind::Select, OptionKind::Orderby, OptionKind::Search][k];
+            let c = complete(users(), kind, &src, cursor);
             proptest::prop_assert!(c.range.start <= c.range.end && c.range.end <= src.len());
             proptest::prop_assert!(src.is_char_boundary(c.range.start) && src.is_char_boundary(c.range.end));
         }

@@ -4,18 +4,25 @@
 //! ```text
 //! expr       := and ('or' and)*
 //! and        := unary ('and' unary)*
-//! unary      := 'not' unary | comparison
-//! comparison := operand [ ('eq'|'ne'|'gt'|'ge'|'lt'|'le') operand | 'in' '(' operand (',' operand)* ')' ]
+//! unary      := 'not' (unary | operand) [cmp-rest] | operand [cmp-rest]
+//! cmp-rest   := ('eq'|'ne'|'gt'|'ge'|'lt'|'le'|'has') operand | 'in' '(' operand (',' operand)* ')'
 //! operand    := '(' expr ')' | literal | name '(' [expr (',' expr)*] ')' | path
 //! path       := segment ('/' segment)* ['/' ('any'|'all') '(' [var ':' expr] ')']
 //! ```
-//! `not` binds looser than a comparison: `not displayName eq 'x'` means `not (displayName eq 'x')`,
-//! which is what people mean (Graph's docs write `NOT groupTypes/any(...)` and `not(...)`).
+//! As in Graph's OData parser (Microsoft.OData.Core `UriQueryExpressionParser.ParseUnary`), `not`
+//! binds tighter than comparisons: it negates the next operand, as in the docs' forms
+//! `NOT groupTypes/any(...)`, `NOT startsWith(...)` and `not(...)`. `not displayName eq 'x'`
+//! would negate a string, so it is reported as an error with a hint to add parentheses.
 //!
-//! Case: Graph's docs write keywords and function names in several cases (`NOT groupTypes/any(...)`,
-//! `startswith(...)`, `startsWith(...)`), and the service accepts them, so keywords, operators,
-//! `any`/`all`, `true`/`false`/`null` and known function names are matched case-insensitively.
-//! Property names keep their spelling (the linter decides whether a case difference matters).
+//! Case: Graph's docs write keywords and function names in several cases (`NOT groupTypes/any(...)`
+//! in filter-query-parameter.md, `startswith(...)` and `startsWith(...)` in user-list.md and
+//! aad-advanced-queries.md, `OR` in aad-advanced-queries.md), which works because Graph's OData
+//! parser runs with `enableCaseInsensitiveBuiltinIdentifier` (Microsoft.OData.Core). So keywords,
+//! operators, `any`/`all`, `true`/`false`/`null` and known function names are matched
+//! case-insensitively here too. Property names keep their spelling (the docs also write
+//! `ReceivedDateTime`; the linter decides whether a case difference matters).
+//!
+//! Positions: spans are 0-based byte offsets; messages say "column N", 1-based characters.
 //!
 //! Nesting (parentheses, `not`, calls, lambdas) is limited to [`MAX_DEPTH`] levels so hostile input
 //! cannot overflow the stack.
@@ -24,8 +31,11 @@ use super::ast::*;
 use super::error::{ParseError, column};
 use super::lexer::{Token, TokenKind, tokenize_from};
 
-/// Deepest nesting of parentheses, `not`, function calls and lambdas the parser accepts.
-pub const MAX_DEPTH: usize = 100;
+/// Deepest nesting of parentheses, `not`, function calls, lambdas and `in` lists the parser
+/// accepts. Real filters nest a few levels; the limit keeps hostile input from exhausting the
+/// stack (a debug build spends roughly 15 KiB of stack per level, so 32 levels stay far below
+/// the 2 MiB of a test or tokio worker thread).
+pub const MAX_DEPTH: usize = 32;
 
 /// Parses a `$filter` expression.
 pub fn parse(src: &str) -> Result<Expr, ParseError> {
@@ -98,7 +108,7 @@ impl<'a> Parser<'a> {
     fn peek(&self) -> Result<&Token, ParseError> {
         let tok = self.peek_raw();
         match &tok.kind {
-            TokenKind::Error(e) => Err(e.clone()),
+            TokenKind::Error(e) => Err((**e).clone()),
             _ => Ok(tok),
         }
     }
@@ -163,6 +173,14 @@ impl<'a> Parser<'a> {
             .with_hint("remove redundant parentheses or 'not's"));
         }
         Ok(())
+    }
+
+    /// Builds an error out of line: in debug builds this keeps the frames of the recursive
+    /// parsing functions small, so the depth limit is reached long before the stack runs out.
+    #[cold]
+    #[inline(never)]
+    fn cold(&self, build: impl FnOnce(&Self) -> ParseError) -> ParseError {
+        build(self)
     }
 
     fn leave(&mut self) {
@@ -230,15 +248,17 @@ impl<'a> Parser<'a> {
         let tok = self.peek()?.clone();
         if matches!(&tok.kind, TokenKind::Symbol(s) if s == "!" || s == "~") {
             let sym = self.text(&tok.span).to_string();
-            return Err(ParseError::new(
-                tok.span.clone(),
-                format!(
-                    "unknown operator '{sym}' at column {} — did you mean 'not'?",
-                    self.col(tok.span.start)
-                ),
-            )
-            .expecting(["'not'", "an expression"])
-            .with_hint("write not (displayName eq 'x')"));
+            return Err(self.cold(|p| {
+                ParseError::new(
+                    tok.span.clone(),
+                    format!(
+                        "unknown operator '{sym}' at column {} — did you mean 'not'?",
+                        p.col(tok.span.start)
+                    ),
+                )
+                .expecting(["'not'", "an expression"])
+                .with_hint("write not (displayName eq 'x')")
+            }));
         }
         if Self::is_kw(&tok, "not") {
             self.enter(&tok.span)?;
@@ -251,31 +271,65 @@ impl<'a> Parser<'a> {
             ) || Self::is_kw(next, "and")
                 || Self::is_kw(next, "or")
             {
-                return Err(ParseError::new(
-                    next.span.clone(),
-                    format!(
-                        "expected an expression after '{kw}'{}",
-                        self.found_suffix(next)
-                    ),
-                )
-                .expecting(["an expression"]));
+                return Err(self.cold(|p| {
+                    ParseError::new(
+                        next.span.clone(),
+                        format!(
+                            "expected an expression after '{kw}'{}",
+                            p.found_suffix(next)
+                        ),
+                    )
+                    .expecting(["an expression"])
+                }));
             }
-            let inner = self.parse_unary()?;
+            // Like Graph's OData parser, `not` binds tighter than comparisons: it negates the
+            // next operand (`not startsWith(...)`, `NOT groupTypes/any(...)`, `not (...)`).
+            let inner = if Self::is_kw(next, "not") {
+                self.parse_unary()?
+            } else {
+                self.parse_operand(Ctx::After(&kw))?
+            };
             self.leave();
+            let next = self.peek()?.clone();
+            let cmp_follows = matches!(&next.kind, TokenKind::Ident(w)
+                if CompareOp::from_keyword(w).is_some() || w.eq_ignore_ascii_case("in"));
+            if cmp_follows && matches!(inner.kind, ExprKind::Path(_) | ExprKind::Literal(_)) {
+                let operand = self.text(&inner.span).to_string();
+                let op = self.text(&next.span).to_string();
+                return Err(self.cold(|p| {
+                    ParseError::new(
+                        tok.span.start..next.span.end,
+                        format!(
+                            "'{kw}' applies only to '{operand}', not to the comparison (column {})",
+                            p.col(tok.span.start)
+                        ),
+                    )
+                    .expecting(["a condition in parentheses after 'not'"])
+                    .with_hint(format!(
+                        "'not' binds tighter than '{op}': write {kw}({operand} {op} ...)"
+                    ))
+                }));
+            }
             let span = tok.span.start..inner.span.end;
-            return Ok(Expr::new(
+            let node = Expr::new(
                 ExprKind::Not {
                     not_span: tok.span,
                     expr: Box::new(inner),
                 },
                 span,
-            ));
+            );
+            return self.parse_comparison_rest(node);
         }
         self.parse_comparison()
     }
 
     fn parse_comparison(&mut self) -> Result<Expr, ParseError> {
         let left = self.parse_operand(Ctx::Start)?;
+        self.parse_comparison_rest(left)
+    }
+
+    /// An optional comparison operator and right operand after `left`.
+    fn parse_comparison_rest(&mut self, left: Expr) -> Result<Expr, ParseError> {
         let tok = self.peek()?.clone();
         match &tok.kind {
             TokenKind::Ident(word) => {
@@ -439,25 +493,29 @@ impl<'a> Parser<'a> {
         let kw = self.text(&in_tok.span).to_string();
         let open = self.peek()?.clone();
         if !matches!(open.kind, TokenKind::LParen) {
-            return Err(ParseError::new(
-                open.span.clone(),
-                format!("expected '(' after '{kw}'{}", self.found_suffix(&open)),
-            )
-            .expecting(["'('"])
-            .with_hint("write the list in parentheses: userType in ('Member', 'Guest')"));
+            return Err(self.cold(|p| {
+                ParseError::new(
+                    open.span.clone(),
+                    format!("expected '(' after '{kw}'{}", p.found_suffix(&open)),
+                )
+                .expecting(["'('"])
+                .with_hint("write the list in parentheses: userType in ('Member', 'Guest')")
+            }));
         }
         self.enter(&open.span)?;
         self.advance();
         if matches!(self.peek()?.kind, TokenKind::RParen) {
             let close = self.advance();
-            return Err(ParseError::new(
-                open.span.start..close.span.end,
-                format!(
-                    "the list after '{kw}' is empty (column {})",
-                    self.col(open.span.start)
-                ),
-            )
-            .expecting(["at least one value"]));
+            return Err(self.cold(|p| {
+                ParseError::new(
+                    open.span.start..close.span.end,
+                    format!(
+                        "the list after '{kw}' is empty (column {})",
+                        p.col(open.span.start)
+                    ),
+                )
+                .expecting(["at least one value"])
+            }));
         }
         let mut items = Vec::new();
         loop {
@@ -473,18 +531,20 @@ impl<'a> Parser<'a> {
                     return Ok((items, open.span.start..tok.span.end));
                 }
                 _ => {
-                    return Err(ParseError::new(
-                        tok.span.clone(),
-                        format!(
-                            "expected ',' or a closing ')' in the '{kw}' list{}",
-                            self.found_suffix(&tok)
-                        ),
-                    )
-                    .expecting(["','", "')'"])
-                    .with_hint(format!(
-                        "the list opened at column {} must end with ')'",
-                        self.col(open.span.start)
-                    )));
+                    return Err(self.cold(|p| {
+                        ParseError::new(
+                            tok.span.clone(),
+                            format!(
+                                "expected ',' or a closing ')' in the '{kw}' list{}",
+                                p.found_suffix(&tok)
+                            ),
+                        )
+                        .expecting(["','", "')'"])
+                        .with_hint(format!(
+                            "the list opened at column {} must end with ')'",
+                            p.col(open.span.start)
+                        ))
+                    }));
                 }
             }
         }
@@ -558,14 +618,16 @@ impl<'a> Parser<'a> {
                 self.advance();
                 if matches!(self.peek()?.kind, TokenKind::RParen) {
                     let close = self.peek()?.clone();
-                    return Err(ParseError::new(
-                        tok.span.start..close.span.end,
-                        format!(
-                            "empty parentheses at column {}: expected an expression inside",
-                            self.col(tok.span.start)
-                        ),
-                    )
-                    .expecting(["an expression"]));
+                    return Err(self.cold(|p| {
+                        ParseError::new(
+                            tok.span.start..close.span.end,
+                            format!(
+                                "empty parentheses at column {}: expected an expression inside",
+                                p.col(tok.span.start)
+                            ),
+                        )
+                        .expecting(["an expression"])
+                    }));
                 }
                 let mut inner = self.parse_or()?;
                 let close = self.peek()?.clone();
@@ -586,17 +648,19 @@ impl<'a> Parser<'a> {
                 let next = self.peek_at(1).clone();
                 if matches!(next.kind, TokenKind::LParen) {
                     if word.eq_ignore_ascii_case("any") || word.eq_ignore_ascii_case("all") {
-                        return Err(ParseError::new(
+                        return Err(self.cold(|p| {
+                            ParseError::new(
                             tok.span.clone(),
                             format!(
                                 "'{word}' must follow a collection at column {}",
-                                self.col(tok.span.start)
+                                p.col(tok.span.start)
                             ),
                         )
                         .expecting(["a collection path before '/any'"])
                         .with_hint(
                             "write collection/any(x: ...), e.g. groupTypes/any(c: c eq 'Unified')",
-                        ));
+                        )
+                        }));
                     }
                     return self.parse_call(tok);
                 }
@@ -655,18 +719,20 @@ impl<'a> Parser<'a> {
                         break;
                     }
                     _ => {
-                        return Err(ParseError::new(
-                            tok.span.clone(),
-                            format!(
-                                "expected ',' or a closing ')' in the arguments of {name}{}",
-                                self.found_suffix(&tok)
-                            ),
-                        )
-                        .expecting(["','", "')'"])
-                        .with_hint(format!(
-                            "separate the arguments with ',' and close the '(' at column {}",
-                            self.col(open.span.start)
-                        )));
+                        return Err(self.cold(|p| {
+                            ParseError::new(
+                                tok.span.clone(),
+                                format!(
+                                    "expected ',' or a closing ')' in the arguments of {name}{}",
+                                    p.found_suffix(&tok)
+                                ),
+                            )
+                            .expecting(["','", "')'"])
+                            .with_hint(format!(
+                                "separate the arguments with ',' and close the '(' at column {}",
+                                p.col(open.span.start)
+                            ))
+                        }));
                     }
                 }
             }
@@ -681,18 +747,20 @@ impl<'a> Parser<'a> {
         if let Some(f) = call.function()
             && call.args.len() != f.arity()
         {
-            return Err(ParseError::new(
-                span.clone(),
-                format!(
-                    "{} takes {} arguments, found {} (column {})",
-                    f.as_str(),
-                    f.arity(),
-                    call.args.len(),
-                    self.col(span.start)
-                ),
-            )
-            .expecting([format!("{} arguments", f.arity())])
-            .with_hint(format!("write {}(property, 'text')", f.as_str())));
+            return Err(self.cold(|p| {
+                ParseError::new(
+                    span.clone(),
+                    format!(
+                        "{} takes {} arguments, found {} (column {})",
+                        f.as_str(),
+                        f.arity(),
+                        call.args.len(),
+                        p.col(span.start)
+                    ),
+                )
+                .expecting([format!("{} arguments", f.arity())])
+                .with_hint(format!("write {}(property, 'text')", f.as_str()))
+            }));
         }
         Ok(Expr::new(ExprKind::Call(call), span))
     }
@@ -711,19 +779,32 @@ impl<'a> Parser<'a> {
             let slash = self.advance();
             let tok = self.peek()?.clone();
             let TokenKind::Ident(name) = &tok.kind else {
-                return Err(ParseError::new(
-                    tok.span.clone(),
-                    format!(
-                        "expected a property name after '/'{}",
-                        self.found_suffix(&tok)
-                    ),
-                )
-                .expecting(["a property name", "'$count'", "'any'", "'all'"])
-                .with_hint(format!(
-                    "remove the '/' at column {} or add a property name",
-                    self.col(slash.span.start)
-                )));
+                return Err(self.cold(|p| {
+                    ParseError::new(
+                        tok.span.clone(),
+                        format!("expected a property name after '/'{}", p.found_suffix(&tok)),
+                    )
+                    .expecting(["a property name", "'$count'", "'any'", "'all'"])
+                    .with_hint(format!(
+                        "remove the '/' at column {} or add a property name",
+                        p.col(slash.span.start)
+                    ))
+                }));
             };
+            if let Some(count) = segments.last().filter(|s| s.is_count()) {
+                let count_span = count.span.clone();
+                return Err(self.cold(|p| {
+                    ParseError::new(
+                        tok.span.clone(),
+                        format!(
+                            "nothing can follow $count (column {})",
+                            p.col(count_span.start)
+                        ),
+                    )
+                    .expecting(["an operator after $count"])
+                    .with_hint("$count is the last segment: assignedLicenses/$count eq 0")
+                }));
+            }
             let is_lambda = name.eq_ignore_ascii_case("any") || name.eq_ignore_ascii_case("all");
             if is_lambda && matches!(self.peek_at(1).kind, TokenKind::LParen) {
                 let collection = PropertyPath {
@@ -734,18 +815,20 @@ impl<'a> Parser<'a> {
             }
             if matches!(self.peek_at(1).kind, TokenKind::LParen) {
                 let open = self.peek_at(1).clone();
-                return Err(ParseError::new(
-                    open.span.clone(),
-                    format!(
-                        "unexpected '(' after '{name}' at column {}",
-                        self.col(open.span.start)
-                    ),
-                )
-                .expecting(["an operator"])
-                .with_hint(
-                    "only any(...) and all(...) can follow a '/'; functions take the property \
+                return Err(self.cold(|p| {
+                    ParseError::new(
+                        open.span.clone(),
+                        format!(
+                            "unexpected '(' after '{name}' at column {}",
+                            p.col(open.span.start)
+                        ),
+                    )
+                    .expecting(["an operator"])
+                    .with_hint(
+                        "only any(...) and all(...) can follow a '/'; functions take the property \
                      as an argument: startsWith(displayName, 'a')",
-                ));
+                    )
+                }));
             }
             self.advance();
             segments.push(Segment {
@@ -781,15 +864,17 @@ impl<'a> Parser<'a> {
         if matches!(self.peek()?.kind, TokenKind::RParen) {
             let close = self.advance();
             if kind == LambdaKind::All {
-                return Err(ParseError::new(
-                    kind_tok.span.start..close.span.end,
-                    format!(
-                        "all() needs a condition (column {})",
-                        self.col(kind_tok.span.start)
-                    ),
-                )
-                .expecting(["a lambda variable and condition"])
-                .with_hint(format!("write {example}")));
+                return Err(self.cold(|p| {
+                    ParseError::new(
+                        kind_tok.span.start..close.span.end,
+                        format!(
+                            "all() needs a condition (column {})",
+                            p.col(kind_tok.span.start)
+                        ),
+                    )
+                    .expecting(["a lambda variable and condition"])
+                    .with_hint(format!("write {example}"))
+                }));
             }
             self.leave();
             return Ok(Expr::new(
@@ -807,47 +892,53 @@ impl<'a> Parser<'a> {
         let var_name = match &var_tok.kind {
             TokenKind::Ident(v) if !is_keyword(v) => v.clone(),
             _ => {
-                return Err(ParseError::new(
-                    var_tok.span.clone(),
-                    format!(
-                        "expected a lambda variable name after '{kind_text}('{}",
-                        self.found_suffix(&var_tok)
-                    ),
-                )
-                .expecting(["a variable name such as x"])
-                .with_hint(format!("write {example}")));
+                return Err(self.cold(|p| {
+                    ParseError::new(
+                        var_tok.span.clone(),
+                        format!(
+                            "expected a lambda variable name after '{kind_text}('{}",
+                            p.found_suffix(&var_tok)
+                        ),
+                    )
+                    .expecting(["a variable name such as x"])
+                    .with_hint(format!("write {example}"))
+                }));
             }
         };
         let colon = self.peek_at(1).clone();
         if !matches!(colon.kind, TokenKind::Colon) {
             if let TokenKind::Error(e) = colon.kind {
-                return Err(e);
+                return Err(*e);
             }
-            return Err(ParseError::new(
-                colon.span.clone(),
-                format!(
-                    "expected ':' after the lambda variable '{var_name}'{}",
-                    self.found_suffix(&colon)
-                ),
-            )
-            .expecting(["':'"])
-            .with_hint(format!(
-                "a lambda names its variable first: {collection}/{kind}(x: x eq 'value')"
-            )));
+            return Err(self.cold(|p| {
+                ParseError::new(
+                    colon.span.clone(),
+                    format!(
+                        "expected ':' after the lambda variable '{var_name}'{}",
+                        p.found_suffix(&colon)
+                    ),
+                )
+                .expecting(["':'"])
+                .with_hint(format!(
+                    "a lambda names its variable first: {collection}/{kind}(x: x eq 'value')"
+                ))
+            }));
         }
         self.advance(); // var
         self.advance(); // ':'
         let body_tok = self.peek()?.clone();
         if matches!(body_tok.kind, TokenKind::RParen | TokenKind::Eof) {
-            return Err(ParseError::new(
-                body_tok.span.clone(),
-                format!(
-                    "expected a condition after '{var_name}:'{}",
-                    self.found_suffix(&body_tok)
-                ),
-            )
-            .expecting(["an expression"])
-            .with_hint(format!("write {example}")));
+            return Err(self.cold(|p| {
+                ParseError::new(
+                    body_tok.span.clone(),
+                    format!(
+                        "expected a condition after '{var_name}:'{}",
+                        p.found_suffix(&body_tok)
+                    ),
+                )
+                .expecting(["an expression"])
+                .with_hint(format!("write {example}"))
+            }));
         }
         self.vars.push(var_name.clone());
         let body = self.parse_or();
@@ -1002,14 +1093,31 @@ mod tests {
     }
 
     #[test]
-    fn not_binds_looser_than_comparison() {
-        let e = ok("not displayName eq 'x'");
-        let ExprKind::Not { expr, .. } = &e.kind else {
-            panic!()
-        };
-        assert!(matches!(expr.kind, ExprKind::Compare { .. }));
+    fn not_binds_tighter_than_comparison() {
+        let e = err("not displayName eq 'x'");
+        assert_eq!(e.span, 0..18);
+        assert_eq!(
+            e.message,
+            "'not' applies only to 'displayName', not to the comparison (column 1)"
+        );
+        assert_eq!(
+            e.hint.as_deref(),
+            Some("'not' binds tighter than 'eq': write not(displayName eq ...)")
+        );
         let e = ok("NOT groupTypes/any(c:c eq 'Unified')");
         assert!(matches!(e.kind, ExprKind::Not { .. }));
+        let e = ok("not(a eq 1) and b eq 2");
+        assert!(matches!(e.kind, ExprKind::And(_)));
+        // A negated boolean compared with a literal is valid OData.
+        let e = ok("not startsWith(a, 'b') eq true");
+        let ExprKind::Compare { left, .. } = &e.kind else {
+            panic!()
+        };
+        assert!(matches!(left.kind, ExprKind::Not { .. }));
+        let e = ok("not not (a eq 1)");
+        assert!(
+            matches!(&e.kind, ExprKind::Not { expr, .. } if matches!(expr.kind, ExprKind::Not { .. }))
+        );
     }
 
     #[test]
@@ -1086,7 +1194,7 @@ mod tests {
         assert!(e.message.contains("nested too deeply"), "{}", e.message);
         let src = "not ".repeat(100_000) + "a eq 1";
         assert!(err(&src).message.contains("nested too deeply"));
-        let ok_src = format!("{}a eq 1{}", "(".repeat(50), ")".repeat(50));
+        let ok_src = format!("{}a eq 1{}", "(".repeat(30), ")".repeat(30));
         ok(&ok_src);
     }
 

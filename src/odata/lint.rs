@@ -78,9 +78,101 @@ impl QueryPart {
     }
 }
 
+/// What kind of finding a diagnostic is: a stable, machine-readable name (kebab-case in JSON).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Code {
+    /// The option does not parse.
+    Syntax,
+    /// A property the entity (or complex type) does not have.
+    UnknownProperty,
+    /// A relationship (manager, memberOf...) used as if it were a property.
+    Relationship,
+    /// The property name differs from Graph's spelling only in case.
+    PropertyCase,
+    /// A property or literal on its own where a condition is needed.
+    NotACondition,
+    /// A collection compared directly instead of through any().
+    CollectionNeedsAny,
+    /// any()/all() on a property that is not a collection.
+    NotACollection,
+    /// The property cannot be filtered at all.
+    NotFilterable,
+    /// The operator or function is not supported on that property (in any mode).
+    UnsupportedOperator,
+    /// An expression shape Graph does not accept (property on the right, nested lambda...).
+    UnsupportedExpression,
+    /// A function Graph does not support on directory objects (contains, tolower...).
+    UnsupportedFunction,
+    /// Wrong number or kind of function arguments.
+    BadArguments,
+    /// The literal's type does not match the property's.
+    TypeMismatch,
+    /// A `/$count` comparison Graph does not accept or document.
+    CountComparison,
+    /// A value that is not one of the property's known values.
+    UnknownValue,
+    /// A string value with leading/trailing spaces.
+    Whitespace,
+    /// A date where a DateTimeOffset is expected.
+    DateWithoutTime,
+    /// `startsWith(x, '')` and the like.
+    MatchesEverything,
+    /// `all()` on directory objects.
+    AllLambda,
+    /// `any()` with no condition.
+    EmptyLambda,
+    /// signInActivity mixed with other properties.
+    SignInActivityCombined,
+    /// A `$search` clause without `property:`.
+    SearchSyntax,
+    /// A `$search` clause with no text.
+    SearchEmptyClause,
+    /// `$search` on a property that is matched by prefix, not tokenised.
+    SearchNotTokenized,
+    /// `$search` on a property not documented as searchable.
+    SearchUndocumented,
+    /// `$search` on a property that cannot be searched.
+    NotSearchable,
+    /// `$orderby` on a property that cannot be sorted.
+    NotSortable,
+    /// `$select` of an unknown property.
+    UnknownSelect,
+    /// `$expand` of an unknown relationship.
+    UnknownExpand,
+    /// A nested `$expand` option Graph does not support.
+    UnsupportedExpandOption,
+    /// `$expand` in a request that needs advanced-query mode.
+    ExpandWithAdvanced,
+    /// `$top` out of range.
+    TopRange,
+    /// List options on a single-object path.
+    SingleObject,
+    /// No capability data for the path.
+    NoCapabilityData,
+    /// An extension property, which graphtui cannot check.
+    ExtensionProperty,
+    /// and/or nested deeper than Graph has accepted.
+    FilterTooDeep,
+    /// A note about `$expand` limits.
+    ExpandLimits,
+}
+
+impl Code {
+    /// The kebab-case name used in JSON.
+    pub fn as_str(self) -> String {
+        serde_json::to_value(self)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default()
+    }
+}
+
 /// One finding.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Diagnostic {
+    /// What kind of finding it is.
+    pub code: Code,
     /// The option the span points into.
     pub part: QueryPart,
     /// Byte range in that option's text (for `$select`, the comma-joined list).
@@ -123,6 +215,7 @@ impl LintReport {
 
     fn push(
         &mut self,
+        code: Code,
         part: QueryPart,
         span: Span,
         severity: Severity,
@@ -130,6 +223,7 @@ impl LintReport {
         hint: Option<String>,
     ) {
         self.diagnostics.push(Diagnostic {
+            code,
             part,
             span,
             severity,
@@ -164,6 +258,19 @@ const RELATIONSHIPS: &[&str] = &[
     "appRoleAssignments",
     "createdOnBehalfOf",
 ];
+
+/// True for directory extension (`extension_<appId>_<name>`) and schema extension
+/// (`ext<8 chars>_<name>`) property names, which graphtui has no capability data for.
+fn is_extension(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    if lower.starts_with("extension_") {
+        return true;
+    }
+    lower.len() > 12
+        && lower.starts_with("ext")
+        && lower.as_bytes().get(11) == Some(&b'_')
+        && lower[3..11].bytes().all(|b| b.is_ascii_alphanumeric())
+}
 
 /// Functions OData defines that Graph does not support on directory objects.
 const UNSUPPORTED_FUNCTIONS: &[&str] = &[
@@ -305,16 +412,32 @@ impl<'a> FilterLinter<'a> {
         }
     }
 
-    fn diag(&mut self, span: Span, sev: Severity, msg: impl Into<String>, hint: Option<String>) {
-        self.report.push(QueryPart::Filter, span, sev, msg, hint);
+    fn diag(
+        &mut self,
+        code: Code,
+        span: Span,
+        sev: Severity,
+        msg: impl Into<String>,
+        hint: Option<String>,
+    ) {
+        self.report
+            .push(code, QueryPart::Filter, span, sev, msg, hint);
     }
 
     /// Error, or warning when the row is not verified.
-    fn reject(&mut self, prop: &Property, span: Span, msg: String, hint: Option<String>) {
+    fn reject(
+        &mut self,
+        code: Code,
+        prop: &Property,
+        span: Span,
+        msg: String,
+        hint: Option<String>,
+    ) {
         if prop.verified {
-            self.diag(span, Severity::Error, msg, hint);
+            self.diag(code, span, Severity::Error, msg, hint);
         } else {
             self.diag(
+                code,
                 span,
                 Severity::Warning,
                 format!("{msg} (capability not verified against the docs)"),
@@ -356,6 +479,7 @@ impl<'a> FilterLinter<'a> {
                     .filter(|r| r.ty.base == BaseType::Boolean && !r.ty.collection)
                     .map(|r| format!("write {} eq true", r.text));
                 self.diag(
+                    Code::NotACondition,
                     e.span.clone(),
                     Severity::Error,
                     format!("'{p}' is not a condition"),
@@ -364,6 +488,7 @@ impl<'a> FilterLinter<'a> {
             }
             ExprKind::Literal(l) => {
                 self.diag(
+                    Code::NotACondition,
                     e.span.clone(),
                     Severity::Error,
                     format!("the literal {} is not a condition", l.text),
@@ -397,6 +522,7 @@ impl<'a> FilterLinter<'a> {
             let Some(c) = complex else {
                 if report {
                     self.diag(
+                        Code::UnknownProperty,
                         rest[0].span.clone(),
                         Severity::Error,
                         format!(
@@ -435,12 +561,24 @@ impl<'a> FilterLinter<'a> {
             });
         }
         let Some(prop) = self.entity.property(&first.name) else {
-            if report {
+            if report && is_extension(&first.name) {
+                self.diag(
+                    Code::ExtensionProperty,
+                    p.span(),
+                    Severity::Info,
+                    format!(
+                        "'{}' is an extension property: graphtui cannot check it",
+                        first.name
+                    ),
+                    None,
+                );
+            } else if report {
                 if let Some(rel) = RELATIONSHIPS
                     .iter()
                     .find(|r| r.eq_ignore_ascii_case(&first.name))
                 {
                     self.diag(
+                        Code::Relationship,
                         first.span.clone(),
                         Severity::Error,
                         format!("'{rel}' is a relationship; $filter cannot look into it"),
@@ -464,6 +602,7 @@ impl<'a> FilterLinter<'a> {
         self.used.push(prop.name.as_str());
         if report && prop.name != first.name {
             self.diag(
+                Code::PropertyCase,
                 first.span.clone(),
                 Severity::Info,
                 format!(
@@ -487,6 +626,7 @@ impl<'a> FilterLinter<'a> {
             if !prop.ty.collection {
                 if report {
                     self.diag(
+                        Code::CountComparison,
                         rest[0].span.clone(),
                         Severity::Error,
                         format!("'{}' is not a collection, so it has no $count", prop.name),
@@ -510,6 +650,7 @@ impl<'a> FilterLinter<'a> {
         if prop.ty.collection {
             if report {
                 self.diag(
+                    Code::CollectionNeedsAny,
                     p.span(),
                     Severity::Error,
                     format!("'{}' is a collection; reach into it with any()", prop.name),
@@ -521,6 +662,7 @@ impl<'a> FilterLinter<'a> {
         let Some(c) = complex else {
             if report {
                 self.diag(
+                    Code::UnknownProperty,
                     rest[0].span.clone(),
                     Severity::Error,
                     format!("'{}' is a {}, which has no properties", prop.name, prop.ty),
@@ -559,6 +701,7 @@ impl<'a> FilterLinter<'a> {
             )),
         };
         self.diag(
+            Code::UnknownProperty,
             span,
             Severity::Error,
             format!("unknown property '{name}' on {owner}"),
@@ -581,12 +724,13 @@ impl<'a> FilterLinter<'a> {
             let hint = caps.note.clone().or_else(|| {
                 Some("Graph answers 'Unsupported or invalid query filter clause'".into())
             });
-            self.reject(caps, span, msg, hint);
+            self.reject(Code::NotFilterable, caps, span, msg, hint);
             return false;
         }
         if r.ty.collection && !r.count && !matches!(op, FilterOp::Null) {
             let complex = capabilities().complex_of(r.prop);
             self.diag(
+                Code::CollectionNeedsAny,
                 prop_span,
                 Severity::Error,
                 format!(
@@ -638,7 +782,7 @@ impl<'a> FilterLinter<'a> {
                         r.text
                     )
                 };
-                self.reject(caps, span.clone(), msg, hint);
+                self.reject(Code::UnsupportedOperator, caps, span.clone(), msg, hint);
                 ok = false;
             }
         }
@@ -650,6 +794,7 @@ impl<'a> FilterLinter<'a> {
                 Some(_) => {}
                 None if ok => {
                     self.reject(
+                        Code::UnsupportedOperator,
                         caps,
                         span,
                         format!("'{}' cannot be negated with not", r.text),
@@ -668,6 +813,7 @@ impl<'a> FilterLinter<'a> {
         let Some(lit) = e.as_literal() else {
             if e.as_path().is_some() {
                 self.diag(
+                    Code::UnsupportedExpression,
                     e.span.clone(),
                     Severity::Error,
                     "Graph compares a property with a literal value, not with another property",
@@ -675,6 +821,7 @@ impl<'a> FilterLinter<'a> {
                 );
             } else {
                 self.diag(
+                    Code::UnsupportedExpression,
                     e.span.clone(),
                     Severity::Error,
                     "expected a literal value here",
@@ -717,6 +864,7 @@ impl<'a> FilterLinter<'a> {
                         &r.caps().values
                     };
                     self.diag(
+                        Code::UnknownValue,
                         span.clone(),
                         Severity::Warning,
                         format!("'{s}' is not a known value of {name}"),
@@ -724,7 +872,7 @@ impl<'a> FilterLinter<'a> {
                     );
                 }
                 if s.trim() != s && !s.trim().is_empty() {
-                    self.diag(
+                    self.diag(Code::Whitespace,
                         span.clone(),
                         Severity::Warning,
                         format!("the value {} has leading or trailing spaces; Graph compares them exactly", lit.text),
@@ -765,12 +913,15 @@ impl<'a> FilterLinter<'a> {
                 mismatch("a String", format!("quote the value: '{}'", lit.text)),
             ),
             (LiteralValue::DateTimeOffset(_), BaseType::DateTimeOffset) => None,
+            // Graph answers 400 Request_UnsupportedQuery "The type of the value doesn't match the
+            // property whose type is DateTime" (microsoft-graph-docs issue #17744, 2022).
             (LiteralValue::Date(_), BaseType::DateTimeOffset) => {
                 self.diag(
+                    Code::DateWithoutTime,
                     span.clone(),
-                    Severity::Warning,
+                    Severity::Error,
                     format!(
-                        "{} is a date without a time; Graph expects a full DateTimeOffset",
+                        "{} is a date without a time; Graph rejects it for a DateTimeOffset property",
                         lit.text
                     ),
                     Some(format!("write {}T00:00:00Z", lit.text)),
@@ -800,7 +951,7 @@ impl<'a> FilterLinter<'a> {
             _ => None,
         };
         if let Some((msg, hint)) = problem {
-            self.diag(span, Severity::Error, msg, hint);
+            self.diag(Code::TypeMismatch, span, Severity::Error, msg, hint);
         }
     }
 
@@ -818,6 +969,7 @@ impl<'a> FilterLinter<'a> {
             (ExprKind::Path(_), _) => (left, right),
             (ExprKind::Literal(_), ExprKind::Path(p)) => {
                 self.diag(
+                    Code::UnsupportedExpression,
                     whole.span.clone(),
                     Severity::Error,
                     "Graph needs the property on the left of a comparison",
@@ -833,6 +985,7 @@ impl<'a> FilterLinter<'a> {
             (ExprKind::Call(c), _) => {
                 self.check_call(left, c, false);
                 self.diag(
+                    Code::UnsupportedExpression,
                     whole.span.clone(),
                     Severity::Error,
                     format!(
@@ -848,6 +1001,7 @@ impl<'a> FilterLinter<'a> {
             }
             _ => {
                 self.diag(
+                    Code::UnsupportedExpression,
                     left.span.clone(),
                     Severity::Error,
                     "expected a property name on the left of the comparison",
@@ -857,6 +1011,32 @@ impl<'a> FilterLinter<'a> {
             }
         };
         let Some(p) = path_expr.as_path() else { return };
+        if let [rel, count] = p.segments.as_slice()
+            && count.is_count()
+            && !p.from_variable
+            && self.entity.property(&rel.name).is_none()
+            && let Some(rel_name) = RELATIONSHIPS
+                .iter()
+                .find(|r| r.eq_ignore_ascii_case(&rel.name))
+        {
+            // e.g. applications?$filter=owners/$count eq 1 (filter-query-parameter.md)
+            self.report.require_advanced(format!(
+                "{rel_name}/$count in $filter is supported only in advanced queries"
+            ));
+            if !matches!(
+                value_expr.as_literal().map(|l| &l.value),
+                Some(LiteralValue::Int(_))
+            ) {
+                self.diag(
+                    Code::CountComparison,
+                    value_expr.span.clone(),
+                    Severity::Error,
+                    "/$count is compared with a whole number",
+                    Some(format!("{rel_name}/$count eq 1")),
+                );
+            }
+            return;
+        }
         let Some(r) = self.resolve(p, true) else {
             return;
         };
@@ -872,6 +1052,7 @@ impl<'a> FilterLinter<'a> {
             let caps = r.prop;
             if caps.filter_mode(FilterOp::Count).is_none() {
                 self.reject(
+                    Code::CountComparison,
                     caps,
                     p.span(),
                     format!("'{}' does not support /$count in $filter", caps.name),
@@ -882,6 +1063,7 @@ impl<'a> FilterLinter<'a> {
                 Some(LiteralValue::Int(n)) => {
                     if !matches!(op, CompareOp::Eq | CompareOp::Ne) || !(0..=1).contains(n) {
                         self.diag(
+                            Code::CountComparison,
                             whole.span.clone(),
                             Severity::Warning,
                             "Graph documents only /$count eq 0, ne 0, eq 1 and ne 1",
@@ -890,6 +1072,7 @@ impl<'a> FilterLinter<'a> {
                     }
                 }
                 _ => self.diag(
+                    Code::CountComparison,
                     value_expr.span.clone(),
                     Severity::Error,
                     "/$count is compared with a whole number",
@@ -900,6 +1083,7 @@ impl<'a> FilterLinter<'a> {
         }
         let Some(cmp) = op_for(op) else {
             self.diag(
+                Code::UnsupportedOperator,
                 op_span,
                 Severity::Error,
                 format!("the {op} operator is not supported on directory objects"),
@@ -928,6 +1112,7 @@ impl<'a> FilterLinter<'a> {
         let _ = negated_ne;
         if !matches!(op, CompareOp::Eq | CompareOp::Ne) && is_null {
             self.diag(
+                Code::TypeMismatch,
                 value_expr.span.clone(),
                 Severity::Error,
                 format!("null can only be compared with eq or ne, not {op}"),
@@ -940,6 +1125,7 @@ impl<'a> FilterLinter<'a> {
     fn check_in(&mut self, left: &Expr, in_span: Span, list: &[Expr], negated: bool) {
         let Some(p) = left.as_path() else {
             self.diag(
+                Code::UnsupportedExpression,
                 left.span.clone(),
                 Severity::Error,
                 "expected a property name before in",
@@ -962,7 +1148,7 @@ impl<'a> FilterLinter<'a> {
             Some(Function::StartsWith) => FilterOp::StartsWith,
             Some(Function::EndsWith) => FilterOp::EndsWith,
             Some(Function::Contains) => {
-                self.diag(
+                self.diag(Code::UnsupportedFunction,
                     call.name_span.clone(),
                     Severity::Error,
                     "contains() is not supported on directory objects",
@@ -998,12 +1184,19 @@ impl<'a> FilterLinter<'a> {
                         )
                     }
                 };
-                self.diag(call.name_span.clone(), Severity::Error, msg, hint);
+                self.diag(
+                    Code::UnsupportedFunction,
+                    call.name_span.clone(),
+                    Severity::Error,
+                    msg,
+                    hint,
+                );
                 return;
             }
         };
         if call.args.len() != 2 {
             self.diag(
+                Code::BadArguments,
                 e.span.clone(),
                 Severity::Error,
                 format!(
@@ -1016,6 +1209,7 @@ impl<'a> FilterLinter<'a> {
         }
         let Some(p) = call.args[0].as_path() else {
             self.diag(
+                Code::BadArguments,
                 call.args[0].span.clone(),
                 Severity::Error,
                 format!("the first argument of {}() must be a property", call.name),
@@ -1030,6 +1224,7 @@ impl<'a> FilterLinter<'a> {
             let complex = capabilities().complex_of(r.prop);
             let _ = complex;
             self.diag(
+                Code::CollectionNeedsAny,
                 call.args[0].span.clone(),
                 Severity::Error,
                 format!(
@@ -1047,6 +1242,7 @@ impl<'a> FilterLinter<'a> {
         }
         if r.ty.base != BaseType::String {
             self.diag(
+                Code::TypeMismatch,
                 call.args[0].span.clone(),
                 Severity::Error,
                 format!(
@@ -1060,13 +1256,12 @@ impl<'a> FilterLinter<'a> {
             return;
         }
         if func == FilterOp::EndsWith {
-            self.report
-                .require_advanced("endsWith is supported only in advanced queries");
             if !ENDSWITH_PROPS
                 .iter()
                 .any(|n| n.eq_ignore_ascii_case(&r.prop.name))
             {
                 self.diag(
+                    Code::UnsupportedOperator,
                     call.name_span.clone(),
                     Severity::Error,
                     format!("endsWith is not supported on '{}'", r.text),
@@ -1083,6 +1278,7 @@ impl<'a> FilterLinter<'a> {
             Some(LiteralValue::String(s)) => {
                 if s.is_empty() {
                     self.diag(
+                        Code::MatchesEverything,
                         call.args[1].span.clone(),
                         Severity::Warning,
                         format!("{}({}, '') matches every value", call.name, r.text),
@@ -1091,6 +1287,7 @@ impl<'a> FilterLinter<'a> {
                 }
             }
             _ => self.diag(
+                Code::BadArguments,
                 call.args[1].span.clone(),
                 Severity::Error,
                 format!(
@@ -1109,12 +1306,24 @@ impl<'a> FilterLinter<'a> {
         };
         let prop = if p.from_variable {
             self.diag(
+                Code::UnsupportedExpression,
                 p.span(),
                 Severity::Error,
                 "nested lambdas are not supported by Graph",
                 None,
             );
             return;
+        } else if p.segments.len() == 2
+            && let Some((top, sub)) = self.entity.property(&first.name).and_then(|top| {
+                capabilities()
+                    .complex_of(top)
+                    .and_then(|c| c.property(&p.segments[1].name))
+                    .map(|sub| (top, sub))
+            })
+        {
+            // e.g. authorizationInfo/certificateUserIds/any(x:x eq '...')
+            self.used.push(top.name.as_str());
+            sub
         } else if p.segments.len() > 1 {
             // e.g. manager/memberOf/any(...)
             let _ = self.resolve(p, true);
@@ -1135,6 +1344,7 @@ impl<'a> FilterLinter<'a> {
         self.used.push(prop.name.as_str());
         if !prop.ty.collection {
             self.diag(
+                Code::NotACollection,
                 p.span(),
                 Severity::Error,
                 format!(
@@ -1147,6 +1357,7 @@ impl<'a> FilterLinter<'a> {
         }
         if !prop.filterable() {
             self.reject(
+                Code::NotFilterable,
                 prop,
                 p.span(),
                 format!("'{}' cannot be used in $filter", prop.name),
@@ -1156,6 +1367,7 @@ impl<'a> FilterLinter<'a> {
         }
         if l.kind == LambdaKind::All {
             self.diag(
+                Code::AllLambda,
                 l.kind_span.clone(),
                 Severity::Warning,
                 "Graph documents only any() for directory objects; all() is likely rejected",
@@ -1166,6 +1378,7 @@ impl<'a> FilterLinter<'a> {
             match prop.filter_mode(FilterOp::Not) {
                 Some(_) => {}
                 None => self.reject(
+                    Code::UnsupportedOperator,
                     prop,
                     e.span.clone(),
                     format!("'{}' cannot be negated with not", prop.name),
@@ -1174,17 +1387,16 @@ impl<'a> FilterLinter<'a> {
             }
         }
         let Some((var, _)) = &l.variable else {
+            // documented: groups?$filter=assignedLicenses/any() (group-list.md)
             self.diag(
+                Code::EmptyLambda,
                 e.span.clone(),
-                Severity::Warning,
+                Severity::Info,
                 format!(
-                    "{}() without a condition is not documented by Graph",
-                    l.kind
+                    "{}/{}() with no condition matches objects whose {} is not empty",
+                    prop.name, l.kind, prop.name
                 ),
-                Some(format!(
-                    "to find non-empty collections use {}/$count ne 0 (advanced query)",
-                    prop.name
-                )),
+                None,
             );
             return;
         };
@@ -1210,6 +1422,7 @@ pub fn lint_filter_expr(entity: &Entity, expr: &Expr) -> LintReport {
     used.dedup();
     if used.contains(&"signInActivity") && used.len() > 1 {
         l.report.push(
+            Code::SignInActivityCombined,
             QueryPart::Filter,
             expr.span.clone(),
             Severity::Error,
@@ -1217,10 +1430,57 @@ pub fn lint_filter_expr(entity: &Entity, expr: &Expr) -> LintReport {
             Some("filter on signInActivity alone and narrow the results afterwards".into()),
         );
     }
+    // More than 15 OR-ed clauses (an `in` list counts each value) is rejected by default with
+    // "Too many child clauses specified in search filter expression containing 'OR' operators:
+    // 16. Max allowed: 15"; advanced queries lift the limit (microsoft-graph-docs issue #21098,
+    // filter-query-parameter.md).
+    let widest = widest_or(expr);
+    if widest > 15 {
+        l.report.require_advanced(format!(
+            "{widest} OR-ed values (or in-list items) exceed the default limit of 15"
+        ));
+    }
+    // "search filter expression has excessive height: 4. Max allowed: 3" (observed 2018,
+    // microsoft-graph-docs issue #3641; unverified whether still enforced).
+    let height = and_or_height(expr);
+    if height > 3 {
+        l.report.push(
+            Code::FilterTooDeep,
+            QueryPart::Filter,
+            expr.span.clone(),
+            Severity::Warning,
+            format!(
+                "and/or nested {height} levels deep; Graph has rejected filters deeper than 3 (\"excessive height\")"
+            ),
+            Some("rewrite as an or of ands: (a and c) or (b and c)".into()),
+        );
+    }
     l.report
         .diagnostics
         .sort_by_key(|d| (d.span.start, d.span.end, d.severity));
     l.report
+}
+
+/// The largest number of alternatives in one `or` chain or `in` list.
+fn widest_or(e: &Expr) -> usize {
+    let mut widest = 0;
+    e.walk(&mut |n| match &n.kind {
+        ExprKind::Or(items) => widest = widest.max(items.len()),
+        ExprKind::In { list, .. } => widest = widest.max(list.len()),
+        _ => {}
+    });
+    widest
+}
+
+/// Height of the and/or tree (a condition is 1; `not` and parentheses are transparent).
+fn and_or_height(e: &Expr) -> usize {
+    match &e.kind {
+        ExprKind::And(items) | ExprKind::Or(items) => {
+            1 + items.iter().map(and_or_height).max().unwrap_or(0)
+        }
+        ExprKind::Not { expr, .. } => and_or_height(expr),
+        _ => 1,
+    }
 }
 
 /// Parses and lints a `$filter`; a parse error becomes an error diagnostic.
@@ -1245,6 +1505,7 @@ fn parse_error_diag(part: QueryPart, e: &super::error::ParseError) -> Diagnostic
         )
     };
     Diagnostic {
+        code: Code::Syntax,
         part,
         span: e.span.clone(),
         severity: Severity::Error,
@@ -1269,6 +1530,7 @@ fn lint_search(entity: &Entity, src: &str, report: &mut LintReport) {
     for clause in expr.clauses() {
         let (Some(prop_name), Some(pspan)) = (&clause.property, &clause.property_span) else {
             report.push(
+                Code::SearchSyntax,
                 QueryPart::Search,
                 clause.value_span.clone(),
                 Severity::Error,
@@ -1281,6 +1543,7 @@ fn lint_search(entity: &Entity, src: &str, report: &mut LintReport) {
         let Some(prop) = entity.property(prop_name.trim()) else {
             let sugg = entity.suggest(prop_name.trim());
             report.push(
+                Code::UnknownProperty,
                 QueryPart::Search,
                 pspan,
                 Severity::Error,
@@ -1291,6 +1554,7 @@ fn lint_search(entity: &Entity, src: &str, report: &mut LintReport) {
         };
         if clause.value.trim().is_empty() {
             report.push(
+                Code::SearchEmptyClause,
                 QueryPart::Search,
                 clause.value_span.clone(),
                 Severity::Warning,
@@ -1300,7 +1564,7 @@ fn lint_search(entity: &Entity, src: &str, report: &mut LintReport) {
         }
         match prop.search {
             Some(SearchKind::Tokenized) => {}
-            Some(SearchKind::Prefix) => report.push(
+            Some(SearchKind::Prefix) => report.push(Code::SearchNotTokenized,
                 QueryPart::Search,
                 pspan,
                 Severity::Warning,
@@ -1310,7 +1574,7 @@ fn lint_search(entity: &Entity, src: &str, report: &mut LintReport) {
                 ),
                 Some("only displayName and description are split into words".into()),
             ),
-            None if prop.ty.base == BaseType::String && !prop.ty.collection => report.push(
+            None if prop.ty.base == BaseType::String && !prop.ty.collection => report.push(Code::SearchUndocumented,
                 QueryPart::Search,
                 pspan,
                 Severity::Warning,
@@ -1320,7 +1584,7 @@ fn lint_search(entity: &Entity, src: &str, report: &mut LintReport) {
                 ),
                 Some("displayName and description are the tokenised $search properties".into()),
             ),
-            None => report.push(
+            None => report.push(Code::NotSearchable,
                 QueryPart::Search,
                 pspan,
                 Severity::Error,
@@ -1346,6 +1610,7 @@ fn lint_orderby(entity: &Entity, src: &str, has_filter: bool, report: &mut LintR
         let nspan = item.path.span();
         if item.path.segments.len() > 1 {
             report.push(
+                Code::NotSortable,
                 QueryPart::Orderby,
                 nspan,
                 Severity::Error,
@@ -1357,6 +1622,7 @@ fn lint_orderby(entity: &Entity, src: &str, has_filter: bool, report: &mut LintR
         let Some(prop) = entity.property(&name) else {
             let sugg = entity.suggest(&name);
             report.push(
+                Code::UnknownProperty,
                 QueryPart::Orderby,
                 nspan,
                 Severity::Error,
@@ -1381,9 +1647,17 @@ fn lint_orderby(entity: &Entity, src: &str, has_filter: bool, report: &mut LintR
                 let msg = format!("{} cannot be used in $orderby", prop.name);
                 let hint = Some(format!("sortable: {}", sortable.join(", ")));
                 if prop.verified {
-                    report.push(QueryPart::Orderby, nspan, Severity::Error, msg, hint);
+                    report.push(
+                        Code::NotSortable,
+                        QueryPart::Orderby,
+                        nspan,
+                        Severity::Error,
+                        msg,
+                        hint,
+                    );
                 } else {
                     report.push(
+                        Code::NotSortable,
                         QueryPart::Orderby,
                         nspan,
                         Severity::Warning,
@@ -1416,6 +1690,7 @@ fn lint_select(entity: &Entity, select: &[String], report: &mut LintReport) {
         {
             let sugg = entity.suggest(n);
             report.push(
+                Code::UnknownSelect,
                 QueryPart::Select,
                 span,
                 Severity::Warning,
@@ -1439,13 +1714,14 @@ fn lint_expand(src: &str, report: &mut LintReport) {
             return;
         }
     };
-    if items.len() > 1 {
+    if !items.is_empty() {
         report.push(
+            Code::ExpandLimits,
             QueryPart::Expand,
             0..src.len(),
-            Severity::Warning,
-            "Graph expands one relationship per request on directory objects",
-            None,
+            Severity::Info,
+            "expanded relationships on directory objects return at most 20 objects (100 for registeredDevices) and no nextLink",
+            Some("to list every member, GET the relationship itself, e.g. /groups/{id}/members".into()),
         );
     }
     for item in items {
@@ -1457,6 +1733,7 @@ fn lint_expand(src: &str, report: &mut LintReport) {
         if !EXPANDABLE.iter().any(|e| e.eq_ignore_ascii_case(&name)) {
             let sugg = did_you_mean(&name, EXPANDABLE.iter().copied());
             report.push(
+                Code::UnknownExpand,
                 QueryPart::Expand,
                 nspan.clone(),
                 Severity::Warning,
@@ -1467,6 +1744,7 @@ fn lint_expand(src: &str, report: &mut LintReport) {
         let o = &item.options;
         if name.eq_ignore_ascii_case("manager") && o.select.is_some() && o.levels.is_none() {
             report.push(
+                Code::UnsupportedExpandOption,
                 QueryPart::Expand,
                 item.span.clone(),
                 Severity::Error,
@@ -1478,6 +1756,7 @@ fn lint_expand(src: &str, report: &mut LintReport) {
             && !name.eq_ignore_ascii_case("manager")
         {
             report.push(
+                Code::UnsupportedExpandOption,
                 QueryPart::Expand,
                 span.clone(),
                 Severity::Error,
@@ -1496,6 +1775,7 @@ fn lint_expand(src: &str, report: &mut LintReport) {
         .filter_map(|(s, n)| s.map(|s| (n, s.clone())))
         {
             report.push(
+                Code::UnsupportedExpandOption,
                 QueryPart::Expand,
                 span,
                 Severity::Error,
@@ -1539,7 +1819,7 @@ pub fn lint_query(entity: &Entity, opts: &QueryOptions) -> LintReport {
                 .is_some_and(|f| f.to_ascii_lowercase().contains("signinactivity"));
         let len = top.to_string().len();
         if !(1..=999).contains(&top) {
-            report.push(
+            report.push(Code::TopRange,
                 QueryPart::Top,
                 0..len,
                 Severity::Error,
@@ -1548,6 +1828,7 @@ pub fn lint_query(entity: &Entity, opts: &QueryOptions) -> LintReport {
             );
         } else if uses_sign_in && top > 500 {
             report.push(
+                Code::TopRange,
                 QueryPart::Top,
                 0..len,
                 Severity::Error,
@@ -1563,6 +1844,7 @@ pub fn lint_query(entity: &Entity, opts: &QueryOptions) -> LintReport {
         && report.advanced_query
     {
         report.push(
+            Code::ExpandWithAdvanced,
             QueryPart::Expand,
             0..e.len(),
             Severity::Error,
@@ -1593,6 +1875,7 @@ pub fn lint_request(path: &str, entity: Option<&str>, opts: &QueryOptions) -> Li
         let mut r = LintReport::default();
         if !opts.is_empty() {
             r.push(
+                Code::NoCapabilityData,
                 QueryPart::Path,
                 0..path.len(),
                 Severity::Info,
@@ -1622,6 +1905,7 @@ pub fn lint_request(path: &str, entity: Option<&str>, opts: &QueryOptions) -> Li
         }
         if t.single && (opts.filter.is_some() || opts.search.is_some() || opts.top.is_some()) {
             report.push(
+                Code::SingleObject,
                 QueryPart::Path,
                 0..path.len(),
                 Severity::Warning,
@@ -1702,6 +1986,8 @@ mod tests {
     fn unknown_property_suggests() {
         let r = lint_filter(users(), "dispalyName eq 'x'");
         let d = &r.diagnostics[0];
+        assert_eq!(d.code, Code::UnknownProperty);
+        assert_eq!(d.code.as_str(), "unknown-property");
         assert_eq!(d.span, 0..11);
         assert!(d.message.contains("unknown property 'dispalyName'"));
         assert_eq!(d.hint.as_deref(), Some("did you mean 'displayName'?"));
@@ -1769,11 +2055,34 @@ mod tests {
     fn warnings_are_useful() {
         let r = lint_filter(users(), "startsWith(displayName,'')");
         assert_eq!(r.diagnostics[0].severity, Severity::Warning);
+        let r = lint_filter(users(), "createdDateTime ge 2024-01-01");
+        assert_eq!(r.diagnostics[0].code, Code::DateWithoutTime);
+        assert!(r.has_errors());
         let r = lint_filter(users(), "displayName eq ' Bob '");
         assert_eq!(r.diagnostics[0].severity, Severity::Warning);
         let r = lint_filter(users(), "userType eq 'Guset'");
         assert_eq!(r.diagnostics[0].severity, Severity::Warning);
         assert!(r.diagnostics[0].hint.as_deref().unwrap().contains("Guest"));
+    }
+
+    #[test]
+    fn limits_from_observed_errors() {
+        let list: Vec<String> = (0..16).map(|i| format!("'u{i}@contoso.com'")).collect();
+        let f = format!("userPrincipalName in ({})", list.join(","));
+        let r = lint_filter(users(), &f);
+        assert!(r.advanced_query && !r.has_errors(), "{r:?}");
+        assert!(r.advanced_query_reasons[0].contains("16"));
+        let short = format!("userPrincipalName in ({})", list[..15].join(","));
+        assert!(!lint_filter(users(), &short).advanced_query);
+        let deep = "((groupTypes/any(c:c eq 'Unified') or (mailEnabled eq false and securityEnabled eq true)) and startswith(displayName, 'marketing'))";
+        let r = lint_filter(groups(), deep);
+        assert!(r.diagnostics.iter().any(|d| d.code == Code::FilterTooDeep));
+        let flat = "(groupTypes/any(c:c eq 'Unified') and startswith(displayName, 'marketing')) or (mailEnabled eq false and securityEnabled eq true and startswith(displayName, 'marketing'))";
+        let r = lint_filter(groups(), flat);
+        assert!(
+            !r.diagnostics.iter().any(|d| d.code == Code::FilterTooDeep),
+            "{r:?}"
+        );
     }
 
     #[test]

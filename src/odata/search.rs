@@ -15,7 +15,7 @@ use super::ast::Span;
 use super::error::{ParseError, column};
 
 /// Deepest nesting of parentheses and `NOT` accepted.
-pub const MAX_DEPTH: usize = 100;
+pub const MAX_DEPTH: usize = 32;
 
 /// A `$search` expression.
 #[derive(Debug, Clone, PartialEq)]

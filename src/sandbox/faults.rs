@@ -113,7 +113,7 @@ impl FaultState {
         }
         self.count += 1;
         let n = self.count;
-        let every = |k: Option<u64>| k.is_some_and(|k| k > 0 && n % k == 0);
+        let every = |k: Option<u64>| k.is_some_and(|k| k > 0 && n.is_multiple_of(k));
         // Draw both rates every time, so one rate does not shift the other's sequence.
         let r503 = self.rng.unit();
         let r504 = self.rng.unit();

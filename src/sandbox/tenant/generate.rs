@@ -443,8 +443,8 @@ fn build_groups(t: &mut Tenant, rng: &mut Rng, n_members: usize, level: &[u8], d
         chain.push(idx);
     }
     // Team groups (Microsoft 365) for managers down to level 3.
-    for i in 0..n_members {
-        if level[i] <= 3 && !t.users[i].reports.is_empty() {
+    for (i, lvl) in level.iter().enumerate().take(n_members) {
+        if *lvl <= 3 && !t.users[i].reports.is_empty() {
             let mut m = vec![ObjRef::user(i)];
             m.extend(t.users[i].reports.iter().map(|r| ObjRef::user(*r as usize)));
             let surname = t.users[i]

@@ -118,7 +118,17 @@ pub const TITLES_IC: &[&str] = &[
 ];
 
 /// (city, state, country, usage location, office prefix, preferred language)
-pub const PLACES: &[(&str, Option<&str>, &str, &str, &str, &str)] = &[
+pub type Place = (
+    &'static str,
+    Option<&'static str>,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+);
+
+/// Office places.
+pub const PLACES: &[Place] = &[
     (
         "Redmond",
         Some("WA"),
