@@ -175,7 +175,7 @@ fn throttled_explorer_keeps_responding_shows_it_and_recovers() {
     );
     // Graph relents: the next retry succeeds, the groups arrive and the badge goes away.
     control(&addr, "DELETE", "/_sandbox/faults", "");
-    let list = s.wait_for("loaded", 20.0);
+    s.wait_for("loaded", 20.0);
     let list = s.wait_until("badge cleared", 5.0, |x| {
         !x.contains("throttled — retrying") && x.contains("loaded")
     });
