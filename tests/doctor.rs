@@ -1352,6 +1352,66 @@ mod explain {
         assert_eq!(v["token"], serde_json::Value::Null);
     }
 
+    #[tokio::test]
+    async fn reads_the_cached_token_from_the_file_store() {
+        use graphtui::auth::store::{FileStore, ProfileKey, save_tokens};
+        use graphtui::auth::{GrantKind, TokenSet};
+        use graphtui::cli::{GlobalArgs, TokenCacheKind};
+        use graphtui::config::{ConfigFile, Settings};
+        use graphtui::util::Secret;
+        let dir = tempfile::tempdir().unwrap();
+        let args = GlobalArgs {
+            tenant: Some("contoso.onmicrosoft.com".into()),
+            token_cache: Some(TokenCacheKind::File),
+            data_dir: Some(dir.path().to_path_buf()),
+            ..Default::default()
+        };
+        let settings = Settings::resolve_with(
+            &args,
+            &|_| None,
+            ConfigFile::default(),
+            &dir.path().join("c.toml"),
+        )
+        .unwrap();
+        // Nothing cached yet.
+        assert_eq!(
+            graphtui::cli::explain::cached_claims(&settings)
+                .await
+                .unwrap(),
+            None
+        );
+        let token = fake_jwt(
+            &json!({"aud": "https://graph.microsoft.com", "scp": "User.Read GroupMember.Read.All", "upn": "a@contoso.com"}),
+        );
+        let set = TokenSet {
+            access_token: Secret::new(token),
+            refresh_token: None,
+            expires_at: 4_000_000_000,
+            requested_scopes: vec![],
+            granted_scopes: vec![],
+            kind: GrantKind::Delegated,
+            account: None,
+            tenant_id: None,
+        };
+        let store = FileStore::in_dir(dir.path());
+        save_tokens(&store, &ProfileKey::new(&settings, "user"), &set)
+            .await
+            .unwrap();
+        let c = graphtui::cli::explain::cached_claims(&settings)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(c.scopes, vec!["User.Read", "GroupMember.Read.All"]);
+        let out = explain_report("/groups/g/owners", "GET", OutputFormat::Text, Some(&c));
+        assert!(out.stdout.contains("should work"), "{}", out.stdout);
+        assert!(
+            out.stdout
+                .contains("token grants it with: GroupMember.Read.All"),
+            "{}",
+            out.stdout
+        );
+    }
+
     #[test]
     fn bad_input() {
         let out = explain_report("/nope/nothing", "GET", OutputFormat::Text, None);

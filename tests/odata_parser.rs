@@ -109,6 +109,14 @@ const QUERY_PARAMETERS_MD: &[&str] = &[
     "mailEnabled eq true",
 ];
 
+/// api-reference/beta/api/user-list.md (example "get_signin_last_time_range") and the docs'
+/// tutorial on storing user data in onPremisesExtensionAttributes (concepts/, "Search for
+/// employees who have shared their LinkedIn profile and Xbox gamertag").
+const MORE_USER_EXAMPLES: &[&str] = &[
+    "signInActivity/lastSignInDateTime le 2019-06-01T00:00:00Z",
+    "onPremisesExtensionAttributes/extensionAttribute13 ne null or onPremisesExtensionAttributes/extensionAttribute15 ne null",
+];
+
 fn all_real_filters() -> Vec<&'static str> {
     [
         FILTER_QUERY_PARAMETER_MD,
@@ -116,6 +124,7 @@ fn all_real_filters() -> Vec<&'static str> {
         USER_LIST_MD,
         GROUP_LIST_MD,
         QUERY_PARAMETERS_MD,
+        MORE_USER_EXAMPLES,
     ]
     .concat()
 }

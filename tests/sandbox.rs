@@ -339,6 +339,23 @@ async fn device_code_errors_for_clients() {
     );
     let r = c
         .post(format!("{}/common/oauth2/v2.0/token", sb.url()))
+        .form(&[
+            ("grant_type", DEVICE_GRANT),
+            ("client_id", PUBLIC_CLIENT_ID),
+            ("client_secret", "x"),
+            ("device_code", "y"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_aad(
+        &json_of(r).await,
+        "invalid_client",
+        700025,
+        "Client is public",
+    );
+    let r = c
+        .post(format!("{}/common/oauth2/v2.0/token", sb.url()))
         .form(&[("grant_type", "password"), ("client_id", PUBLIC_CLIENT_ID)])
         .send()
         .await
@@ -383,6 +400,39 @@ async fn manual_approval_and_decline_through_control() {
         .unwrap();
     let r = poll(&c, &sb, dc["device_code"].as_str().unwrap()).await;
     assert_aad(&json_of(r).await, "authorization_declined", 70000, "");
+    // A guest signs in: single objects yes, listing users or groups no.
+    let dc: Value =
+        json_of(devicecode(&c, &sb, "common", PUBLIC_CLIENT_ID, ALL_SCOPES).await).await;
+    let guest = {
+        let app = app_token(&c, &sb, SANDBOX_APP_ID).await;
+        let v = json_of(
+            get(
+                &c,
+                &sb,
+                &app,
+                "/v1.0/users?$filter=userType%20eq%20'Guest'&$select=userPrincipalName",
+            )
+            .await,
+        )
+        .await;
+        v["value"][0]["userPrincipalName"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    c.post(format!("{}/_sandbox/device/approve", sb.url()))
+        .json(&json!({"user": guest}))
+        .send()
+        .await
+        .unwrap();
+    let t: Value = json_of(poll(&c, &sb, dc["device_code"].as_str().unwrap()).await).await;
+    let gt = t["access_token"].as_str().unwrap();
+    assert_eq!(
+        json_of(get(&c, &sb, gt, "/v1.0/me").await).await["userPrincipalName"],
+        guest
+    );
+    assert_eq!(get(&c, &sb, gt, "/v1.0/users").await.status(), 403);
+    assert_eq!(get(&c, &sb, gt, "/v1.0/groups").await.status(), 403);
     // Nothing left to approve.
     let r = c
         .post(format!("{}/_sandbox/device/approve", sb.url()))
@@ -952,6 +1002,187 @@ async fn advanced_query_rules() {
     );
     let r = get(&c, &sb, &tok, "/v1.0/users?$orderby=jobTitle").await;
     assert_eq!(r.status(), 400);
+    sb.shutdown().await;
+}
+
+#[tokio::test]
+async fn filter_search_and_orderby_are_evaluated() {
+    let sb = start(None).await;
+    let c = client();
+    let tok = user_token(&c, &sb).await;
+    let names = |v: &Value, prop: &str| -> Vec<String> {
+        v["value"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| u[prop].as_str().unwrap_or("").to_string())
+            .collect()
+    };
+    let v = json_of(
+        get(
+            &c,
+            &sb,
+            &tok,
+            "/v1.0/users?$filter=startsWith(displayName,'megan')&$top=999",
+        )
+        .await,
+    )
+    .await;
+    let got = names(&v, "displayName");
+    assert!(got.contains(&"Megan Bowen".to_string()));
+    assert!(got.iter().all(|n| n.to_lowercase().starts_with("megan")));
+    let v = json_of(get(&c, &sb, &tok, "/v1.0/users?$filter=userPrincipalName%20eq%20'sean.o''brien@contoso-sandbox.onmicrosoft.com'").await).await;
+    assert_eq!(names(&v, "surname"), ["O'Brien"]);
+    let guests = json_of(
+        get(
+            &c,
+            &sb,
+            &tok,
+            "/v1.0/users?$filter=userType%20eq%20'Guest'&$select=userType,mail&$top=999",
+        )
+        .await,
+    )
+    .await;
+    let n_guests = guests["value"].as_array().unwrap().len();
+    assert!(
+        n_guests >= 2
+            && guests["value"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|u| u["userType"] == "Guest")
+    );
+    let r = get_eventual(
+        &c,
+        &sb,
+        &tok,
+        "/v1.0/users/$count?$filter=userType%20eq%20'Guest'",
+    )
+    .await;
+    assert_eq!(r.text().await.unwrap(), n_guests.to_string());
+    let me = json_of(get(&c, &sb, &tok, "/v1.0/me?$select=id").await).await;
+    let v = json_of(
+        get(
+            &c,
+            &sb,
+            &tok,
+            &format!(
+                "/v1.0/users?$filter=id%20in%20('{}','00000000-0000-4000-8000-000000000000')",
+                me["id"].as_str().unwrap()
+            ),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(names(&v, "displayName"), ["Megan Bowen"]);
+    let r = get(
+        &c,
+        &sb,
+        &tok,
+        "/v1.0/users?$filter=accountEnabled%20eq%20'true'",
+    )
+    .await;
+    assert_eq!(r.status(), 400);
+    // Advanced mode: endsWith, ne, $count inside $filter, with @odata.count.
+    let v = json_of(
+        get_eventual(
+            &c,
+            &sb,
+            &tok,
+            "/v1.0/users?$filter=endsWith(mail,'@fabrikam.com')&$count=true&$select=mail",
+        )
+        .await,
+    )
+    .await;
+    let mails = names(&v, "mail");
+    assert_eq!(v["@odata.count"], mails.len());
+    assert!(mails.iter().all(|m| m.ends_with("@fabrikam.com")));
+    let v = json_of(
+        get_eventual(
+            &c,
+            &sb,
+            &tok,
+            "/v1.0/users?$filter=userType%20ne%20'Member'&$count=true",
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(v["@odata.count"], n_guests);
+    let v = json_of(get_eventual(&c, &sb, &tok, "/v1.0/users?$filter=assignedLicenses/$count%20eq%200&$count=true&$select=assignedLicenses&$top=999").await).await;
+    assert!(
+        v["value"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|u| u["assignedLicenses"] == json!([]))
+    );
+    // $search.
+    let v =
+        json_of(get_eventual(&c, &sb, &tok, "/v1.0/users?$search=%22displayName:bowen%22").await)
+            .await;
+    assert!(names(&v, "displayName").contains(&"Megan Bowen".to_string()));
+    // $orderby.
+    let v = json_of(
+        get(
+            &c,
+            &sb,
+            &tok,
+            "/v1.0/users?$orderby=userPrincipalName&$top=999&$select=userPrincipalName",
+        )
+        .await,
+    )
+    .await;
+    let upns: Vec<String> = names(&v, "userPrincipalName")
+        .iter()
+        .map(|s| s.to_lowercase())
+        .collect();
+    let mut sorted = upns.clone();
+    sorted.sort();
+    assert_eq!(upns, sorted);
+    let v = json_of(
+        get(
+            &c,
+            &sb,
+            &tok,
+            "/v1.0/users?$orderby=userPrincipalName%20desc&$top=1&$select=userPrincipalName",
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(
+        v["value"][0]["userPrincipalName"]
+            .as_str()
+            .unwrap()
+            .to_lowercase(),
+        *upns.last().unwrap()
+    );
+    // Groups and relationships.
+    let v = json_of(
+        get(
+            &c,
+            &sb,
+            &tok,
+            "/v1.0/groups?$filter=groupTypes/any(c:c%20eq%20'Unified')&$top=999",
+        )
+        .await,
+    )
+    .await;
+    assert!(!v["value"].as_array().unwrap().is_empty());
+    assert!(
+        v["value"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|g| g["groupTypes"] == json!(["Unified"]))
+    );
+    let v = json_of(get_eventual(&c, &sb, &tok, "/v1.0/me/transitiveMemberOf/microsoft.graph.group?$count=true&$filter=startsWith(displayName,'Nest')&$orderby=displayName").await).await;
+    assert_eq!(v["@odata.count"], 6);
+    assert_eq!(
+        names(&v, "displayName"),
+        [
+            "Nest L1", "Nest L2", "Nest L3", "Nest L4", "Nest L5", "Nest L6"
+        ]
+    );
     sb.shutdown().await;
 }
 
@@ -1727,5 +1958,33 @@ async fn large_tenant_pages_quickly() {
         "20k users: start {started:?}, page of 999 {:?} (debug build)",
         t1.elapsed()
     );
+    sb.shutdown().await;
+}
+
+/// The README benchmark: `cargo test --release --test sandbox -- --ignored --nocapture bench`.
+#[tokio::test]
+#[ignore]
+async fn bench_100k_users() {
+    let t0 = std::time::Instant::now();
+    let sb = Sandbox::start(SandboxConfig {
+        users: 100_000,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let started = t0.elapsed();
+    let c = client();
+    let tok = app_token(&c, &sb, SANDBOX_APP_ID).await;
+    for path in [
+        "/v1.0/users?$top=999",
+        "/v1.0/users?$top=999&$select=id,displayName,mail",
+        "/v1.0/users?$filter=startsWith(displayName,'a')&$top=999",
+    ] {
+        let t1 = std::time::Instant::now();
+        let r = get(&c, &sb, &tok, path).await;
+        let body = r.bytes().await.unwrap();
+        eprintln!("{path}: {:?} ({} bytes)", t1.elapsed(), body.len());
+    }
+    eprintln!("100k users: started in {started:?}");
     sb.shutdown().await;
 }

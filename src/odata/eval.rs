@@ -2,10 +2,11 @@
 //!
 //! Used by the sandbox tenant. Behaviour, with sources:
 //! - **String comparisons are case-insensitive** (`eq`, `ne`, `in`, `ge`, `le`, ... and
-//!   `startsWith`/`endsWith`/`contains`): the directory compares strings without regard to case
-//!   (the Graph docs' examples rely on it, e.g. `groupTypes/any(a:a eq 'unified')` on
-//!   user-list-memberof.md and `$search` "matched independently of the original casing";
-//!   the exact collation is unverified, so this uses Unicode lower-casing).
+//!   `startsWith`/`endsWith`/`contains`): the directory compares strings without regard to case.
+//!   [observed] The docs' sample-query table and many clients filter Microsoft 365 groups with
+//!   `groupTypes/any(a:a eq 'unified')` although the stored value is `Unified`; `$search`
+//!   tokens are "matched independently of the original casing" [doc]. The exact collation is
+//!   unverified, so this uses Unicode lower-casing.
 //! - A **missing property is null**; `eq null` matches null and missing, relational operators
 //!   against null are false (OData).
 //! - GUID literals match GUID-valued strings in any case; DateTimeOffset/Date literals compare

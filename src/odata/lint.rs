@@ -150,6 +150,8 @@ pub enum Code {
     SingleObject,
     /// No capability data for the path.
     NoCapabilityData,
+    /// An extension property, which graphtui cannot check.
+    ExtensionProperty,
 }
 
 impl Code {
@@ -252,6 +254,19 @@ const RELATIONSHIPS: &[&str] = &[
     "appRoleAssignments",
     "createdOnBehalfOf",
 ];
+
+/// True for directory extension (`extension_<appId>_<name>`) and schema extension
+/// (`ext<8 chars>_<name>`) property names, which graphtui has no capability data for.
+fn is_extension(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    if lower.starts_with("extension_") {
+        return true;
+    }
+    lower.len() > 12
+        && lower.starts_with("ext")
+        && lower.as_bytes().get(11) == Some(&b'_')
+        && lower[3..11].bytes().all(|b| b.is_ascii_alphanumeric())
+}
 
 /// Functions OData defines that Graph does not support on directory objects.
 const UNSUPPORTED_FUNCTIONS: &[&str] = &[
@@ -542,7 +557,18 @@ impl<'a> FilterLinter<'a> {
             });
         }
         let Some(prop) = self.entity.property(&first.name) else {
-            if report {
+            if report && is_extension(&first.name) {
+                self.diag(
+                    Code::ExtensionProperty,
+                    p.span(),
+                    Severity::Info,
+                    format!(
+                        "'{}' is an extension property: graphtui cannot check it",
+                        first.name
+                    ),
+                    None,
+                );
+            } else if report {
                 if let Some(rel) = RELATIONSHIPS
                     .iter()
                     .find(|r| r.eq_ignore_ascii_case(&first.name))
@@ -883,13 +909,15 @@ impl<'a> FilterLinter<'a> {
                 mismatch("a String", format!("quote the value: '{}'", lit.text)),
             ),
             (LiteralValue::DateTimeOffset(_), BaseType::DateTimeOffset) => None,
+            // Graph answers 400 Request_UnsupportedQuery "The type of the value doesn't match the
+            // property whose type is DateTime" (microsoft-graph-docs issue #17744, 2022).
             (LiteralValue::Date(_), BaseType::DateTimeOffset) => {
                 self.diag(
                     Code::DateWithoutTime,
                     span.clone(),
-                    Severity::Warning,
+                    Severity::Error,
                     format!(
-                        "{} is a date without a time; Graph expects a full DateTimeOffset",
+                        "{} is a date without a time; Graph rejects it for a DateTimeOffset property",
                         lit.text
                     ),
                     Some(format!("write {}T00:00:00Z", lit.text)),
@@ -979,6 +1007,32 @@ impl<'a> FilterLinter<'a> {
             }
         };
         let Some(p) = path_expr.as_path() else { return };
+        if let [rel, count] = p.segments.as_slice()
+            && count.is_count()
+            && !p.from_variable
+            && self.entity.property(&rel.name).is_none()
+            && let Some(rel_name) = RELATIONSHIPS
+                .iter()
+                .find(|r| r.eq_ignore_ascii_case(&rel.name))
+        {
+            // e.g. applications?$filter=owners/$count eq 1 (filter-query-parameter.md)
+            self.report.require_advanced(format!(
+                "{rel_name}/$count in $filter is supported only in advanced queries"
+            ));
+            if !matches!(
+                value_expr.as_literal().map(|l| &l.value),
+                Some(LiteralValue::Int(_))
+            ) {
+                self.diag(
+                    Code::CountComparison,
+                    value_expr.span.clone(),
+                    Severity::Error,
+                    "/$count is compared with a whole number",
+                    Some(format!("{rel_name}/$count eq 1")),
+                );
+            }
+            return;
+        }
         let Some(r) = self.resolve(p, true) else {
             return;
         };
@@ -1257,6 +1311,17 @@ impl<'a> FilterLinter<'a> {
                 None,
             );
             return;
+        } else if p.segments.len() == 2
+            && let Some((top, sub)) = self.entity.property(&first.name).and_then(|top| {
+                capabilities()
+                    .complex_of(top)
+                    .and_then(|c| c.property(&p.segments[1].name))
+                    .map(|sub| (top, sub))
+            })
+        {
+            // e.g. authorizationInfo/certificateUserIds/any(x:x eq '...')
+            self.used.push(top.name.as_str());
+            sub
         } else if p.segments.len() > 1 {
             // e.g. manager/memberOf/any(...)
             let _ = self.resolve(p, true);
@@ -1320,18 +1385,16 @@ impl<'a> FilterLinter<'a> {
             }
         }
         let Some((var, _)) = &l.variable else {
+            // documented: groups?$filter=assignedLicenses/any() (group-list.md)
             self.diag(
                 Code::EmptyLambda,
                 e.span.clone(),
-                Severity::Warning,
+                Severity::Info,
                 format!(
-                    "{}() without a condition is not documented by Graph",
-                    l.kind
+                    "{}/{}() with no condition matches objects whose {} is not empty",
+                    prop.name, l.kind, prop.name
                 ),
-                Some(format!(
-                    "to find non-empty collections use {}/$count ne 0 (advanced query)",
-                    prop.name
-                )),
+                None,
             );
             return;
         };
@@ -1933,6 +1996,9 @@ mod tests {
     fn warnings_are_useful() {
         let r = lint_filter(users(), "startsWith(displayName,'')");
         assert_eq!(r.diagnostics[0].severity, Severity::Warning);
+        let r = lint_filter(users(), "createdDateTime ge 2024-01-01");
+        assert_eq!(r.diagnostics[0].code, Code::DateWithoutTime);
+        assert!(r.has_errors());
         let r = lint_filter(users(), "displayName eq ' Bob '");
         assert_eq!(r.diagnostics[0].severity, Severity::Warning);
         let r = lint_filter(users(), "userType eq 'Guset'");

@@ -312,6 +312,20 @@ pub fn parse_graph_url(input: &str) -> Result<ParsedUrl, UrlError> {
     if input.is_empty() {
         return Err(UrlError::Empty);
     }
+    // `graph.microsoft.com/v1.0/users` pasted without a scheme
+    let with_scheme;
+    let lower = input.to_ascii_lowercase();
+    let input = if !lower.contains("://")
+        && GRAPH_HOSTS.iter().any(|h| {
+            lower
+                .strip_prefix(h)
+                .is_some_and(|r| r.is_empty() || r.starts_with(['/', '?']))
+        }) {
+        with_scheme = format!("https://{input}");
+        with_scheme.as_str()
+    } else {
+        input
+    };
     let mut origin = None;
     let mut rest = input;
     if let Some(idx) = input.find("://") {
@@ -533,6 +547,12 @@ mod tests {
         assert_eq!(
             p.options.extra,
             vec![("$SkipToken".to_string(), "abc".to_string())]
+        );
+        let p = parse_graph_url("graph.microsoft.com/beta/me?$select=id").unwrap();
+        assert_eq!(p.origin.as_deref(), Some("https://graph.microsoft.com"));
+        assert_eq!(
+            (p.api_version.as_deref(), p.path.as_str()),
+            (Some("beta"), "/me")
         );
         let p = parse_graph_url("me").unwrap();
         assert_eq!(p.path, "/me");

@@ -264,12 +264,30 @@ pub fn token(app: &AppState, seg: &str, base: &str, body: &[u8]) -> Result<Value
     }
 }
 
+/// A public client must not authenticate (AADSTS700025).
+fn public_with_secret(
+    client_app: &ClientApp,
+    form: &HashMap<String, String>,
+) -> Result<(), AadError> {
+    if client_app.secret.is_none()
+        && (form.contains_key("client_secret") || form.contains_key("client_assertion"))
+    {
+        return Err(AadError::new(
+            "invalid_client",
+            700025,
+            "Client is public so neither 'client_assertion' nor 'client_secret' should be presented.",
+        ));
+    }
+    Ok(())
+}
+
 fn device_grant(
     app: &AppState,
     seg: &str,
     form: &HashMap<String, String>,
 ) -> Result<Value, AadError> {
     let (client_id, client_app) = client(app, form, seg)?;
+    public_with_secret(client_app, form)?;
     if client_app.secret.is_some() && !form.contains_key("client_secret") {
         return Err(need_secret());
     }
@@ -373,6 +391,7 @@ fn refresh_grant(
     form: &HashMap<String, String>,
 ) -> Result<Value, AadError> {
     let (client_id, client_app) = client(app, form, seg)?;
+    public_with_secret(client_app, form)?;
     if let Some(expected) = client_app.secret {
         match form.get("client_secret") {
             None => return Err(need_secret()),

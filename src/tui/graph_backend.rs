@@ -169,10 +169,22 @@ impl Backend for GraphBackend {
                     .and_then(Value::as_str)
                     .map(str::to_string)
             };
+            // Without /organization (not readable, or not served), name the tenant by the
+            // account's domain and take its id from the token.
+            let token_tid = auth
+                .current()
+                .await
+                .ok()
+                .flatten()
+                .and_then(|t| t.tenant_id);
+            let domain = account
+                .as_deref()
+                .and_then(|a| a.split_once('@'))
+                .map(|(_, d)| d.to_string());
             Ok(Identity {
                 account: account.unwrap_or_else(|| "signed in".into()),
-                tenant_name: s("displayName"),
-                tenant_id: s("id"),
+                tenant_name: s("displayName").or(domain),
+                tenant_id: s("id").or(token_tid),
             })
         })
     }

@@ -347,9 +347,19 @@ fn haystack_of(v: &Value, columns: &[String]) -> String {
     let mut s = String::new();
     for c in columns {
         s.push_str(&cell_text(v.get(c)).to_lowercase());
-        s.push(' ');
+        s.push(FIELD_SEP);
     }
     s
+}
+
+/// Separates column texts in a row's haystack.
+const FIELD_SEP: char = '\u{1f}';
+
+/// Local filter match: every whitespace-separated term must fuzzy-match within one column.
+pub fn row_matches(hay: &str, needle: &str) -> bool {
+    needle
+        .split_whitespace()
+        .all(|term| hay.split(FIELD_SEP).any(|field| fuzzy_match(field, term)))
 }
 
 /// True when every char of `needle` appears in order in `hay` (fuzzy subsequence match).
@@ -367,7 +377,7 @@ pub fn recompute_order(l: &mut ListView) {
     let sel = l.order.get(l.cursor).copied();
     l.order = (0..l.rows.len())
         .filter(|&i| {
-            needle.is_empty() || l.haystack.get(i).is_some_and(|h| fuzzy_match(h, &needle))
+            needle.is_empty() || l.haystack.get(i).is_some_and(|h| row_matches(h, &needle))
         })
         .collect();
     if let Some((col, asc)) = &l.sort {
@@ -1988,6 +1998,9 @@ mod tests {
                 .any(|&i| display_name(&l.rows[i]) == "User 00019")
         );
         assert!(fuzzy_match("user 00019", "u019") && !fuzzy_match("user 00019", "zz"));
+        // Terms match within one column, not across columns.
+        assert!(row_matches("nest l1\u{1f}id-1\u{1f}", "nest l1"));
+        assert!(!row_matches("nest l6\u{1f}id-1\u{1f}", "nest l1"));
         update(
             &mut m,
             Action::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)),

@@ -473,9 +473,19 @@ impl Ctx {
             let mut next = vec![];
             let mut level_new: HashSet<String> = HashSet::new();
             for (child, r) in results {
-                let parents = r?;
+                // The member's own memberOf must work; a nested group we cannot read is skipped.
+                let parents = match r {
+                    Ok(p) => p,
+                    Err(sent) if depth == 0 => return Err(sent),
+                    Err(_) => continue,
+                };
                 for p in parents {
-                    if Kind::of(&p, Kind::Group) != Kind::Group {
+                    // memberOf also lists directory roles and administrative units.
+                    let is_group = p
+                        .get("@odata.type")
+                        .and_then(Value::as_str)
+                        .is_none_or(|t| t == "#microsoft.graph.group");
+                    if !is_group {
                         continue;
                     }
                     let Some(pid) = object_id(&p) else { continue };
