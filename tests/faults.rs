@@ -768,3 +768,26 @@ mod props {
         }
     }
 }
+
+#[test]
+fn explorer_names_a_success_status_with_a_broken_body() {
+    use graphtui::tui::model::Exchange;
+    use graphtui::tui::worker::Sent;
+    let sent = |ctype: &str, body: &str| Sent {
+        exchange: Exchange {
+            status: Some(200),
+            response_headers: vec![("content-type".into(), ctype.into())],
+            body: body.into(),
+            ..Exchange::default()
+        },
+        body: None,
+    };
+    let m = sent("text/html", "<html>\u{1b}[2J<title>Sign in</title>").failure();
+    assert!(
+        m.contains("not JSON (text/html)") && m.contains("<html>"),
+        "{m}"
+    );
+    assert!(!m.contains('\u{1b}'), "{m}");
+    let m = sent("application/json", "").failure();
+    assert!(m.contains("empty body"), "{m}");
+}
