@@ -443,6 +443,24 @@ async fn graph_linking_to(next: String) -> String {
     url
 }
 
+/// A server answering every request with a redirect to `to`.
+async fn redirect_server(status: u16, to: String) -> String {
+    async fn any(State((status, to)): State<(u16, String)>) -> impl IntoResponse {
+        (
+            axum::http::StatusCode::from_u16(status).unwrap(),
+            [("location", to)],
+            "",
+        )
+    }
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let app = Router::new().fallback(any).with_state((status, to));
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    url
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_token_goes_only_to_the_configured_graph_origin() {
     let (evil, evil_log) = recording_listener().await;
@@ -484,6 +502,46 @@ async fn the_token_goes_only_to_the_configured_graph_origin() {
             "{next}: {e:?}"
         );
     }
+    // Redirects are never followed, by Graph calls or by sign-in (a 307 would resend the
+    // Authorization header or the client secret to the other origin).
+    for status in [301u16, 302, 307, 308] {
+        let target = format!("{evil}/v1.0/users");
+        let redirector = redirect_server(status, target).await;
+        let s = settings_for(&redirector, "contoso.com", tmp.path(), Some(WRONG_SECRET));
+        let c = GraphClient::with_options(
+            &s,
+            Arc::new(StaticToken(Secret::new("the-bearer-token"))),
+            ClientOptions {
+                retry: RetryPolicy::fast(),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        let e = c.get(GraphRequest::get("/users")).await.unwrap_err();
+        assert_eq!(e.api().map(|a| a.status), Some(status), "{e}");
+        let auth =
+            Authenticator::new(&s, Arc::new(MemoryStore::new()), AuthOptions::default()).unwrap();
+        let e = auth.login_client_credentials().await.unwrap_err();
+        assert!(!e.to_string().contains(WRONG_SECRET), "{e}");
+    }
+    // A downgrade to plain http on the same host is another origin.
+    let https = GraphClient::new(
+        &settings_for("https://graph.microsoft.com", "t", tmp.path(), None),
+        Arc::new(StaticToken(Secret::new("the-bearer-token"))),
+    )
+    .unwrap();
+    for u in [
+        "http://graph.microsoft.com/v1.0/users",
+        "https://graph.microsoft.com:8443/v1.0/users",
+        "https://graph.microsoft.com.evil.test/v1.0/users",
+        "https://evil.test/v1.0/users#https://graph.microsoft.com",
+    ] {
+        assert!(
+            matches!(https.resolve(u), Err(GraphError::ForeignOrigin { .. })),
+            "{u}"
+        );
+    }
+    assert!(https.resolve("https://GRAPH.microsoft.com/v1.0/me").is_ok());
     // The real binary: a pasted URL to another origin is a usage error.
     let sb = sandbox(None).await;
     let env = vec![
