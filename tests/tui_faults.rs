@@ -227,12 +227,13 @@ fn slow_server_ui_stays_responsive_and_loading_can_be_cancelled() {
     s.keys(&["q"]);
 }
 
-/// Runs the explorer with a deliberate panic, then `stty -a` in the same terminal.
+/// Runs the explorer (most verbose logging) with a deliberate panic, then `stty -a` in the
+/// same terminal.
 fn panic_restores_terminal(test: &str, mode: &str) {
     let s = Session::start(
         test,
         &format!(
-            "sh -c 'GRAPHTUI_TEST_PANIC={mode} {{BIN}} --demo --data-dir {{DIR}} --config {{DIR}}/config.toml; echo exit=$?; stty -a > {{DIR}}/stty.txt; echo shell-is-back; sleep 30'"
+            "sh -c 'GRAPHTUI_LOG=trace GRAPHTUI_TEST_PANIC={mode} {{BIN}} -vvv --demo --data-dir {{DIR}} --config {{DIR}}/config.toml; echo exit=$?; stty -a > {{DIR}}/stty.txt; echo shell-is-back; sleep 30'"
         ),
     );
     let screen = s.wait_for("shell-is-back", 40.0);
@@ -249,6 +250,11 @@ fn panic_restores_terminal(test: &str, mode: &str) {
     assert!(screen.contains("exit=101"), "{screen}");
     let logged = std::fs::read_to_string(&log).expect("log file");
     assert!(logged.contains("panic"), "{logged}");
+    // Crash output and the trace log hold no token (sandbox tokens are JWTs: `eyJ…`).
+    for (what, text) in [("screen", &screen), ("log", &logged)] {
+        assert!(!text.contains("eyJ"), "{what} holds a token");
+        assert!(!text.contains("Bearer ey"), "{what} holds a bearer value");
+    }
     let stty = std::fs::read_to_string(s.dir().join("stty.txt")).expect("stty output");
     let flags: Vec<&str> = stty.split_whitespace().collect();
     for f in ["echo", "icanon", "isig", "icrnl", "opost"] {
@@ -269,4 +275,9 @@ fn panic_in_the_event_loop_restores_the_terminal() {
 #[test]
 fn panic_in_a_worker_task_restores_the_terminal_and_exits() {
     panic_restores_terminal("panic-worker", "in-worker");
+}
+
+#[test]
+fn panic_after_sign_in_restores_the_terminal_and_prints_no_token() {
+    panic_restores_terminal("panic-signed-in", "after-sign-in");
 }
