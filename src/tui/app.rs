@@ -190,11 +190,10 @@ impl TestPanic {
                 *slot = None;
                 tokio::spawn(async { panic!("GRAPHTUI_TEST_PANIC=in-worker") });
             }
-            Some(TestPanic::AfterSignIn) => {
-                if model.header.account.is_some() {
-                    panic!("GRAPHTUI_TEST_PANIC=after-sign-in");
-                }
+            Some(TestPanic::AfterSignIn) if model.header.account.is_some() => {
+                panic!("GRAPHTUI_TEST_PANIC=after-sign-in")
             }
+            Some(TestPanic::AfterSignIn) => {}
         }
     }
 }
