@@ -751,6 +751,12 @@ mod props {
             let _ = e.is_expired_token();
             let _ = graphtui::graph::retry::parse_retry_after(&ra, std::time::SystemTime::now());
             let _ = graphtui::graph::RetryPolicy::default().delay(1, Some(&ra));
+            if let Some(g) = graphtui::tui::graph_error::decode(&body) {
+                let _ = format!("{g:?}");
+            }
+            if let Some(a) = graphtui::auth::AadError::parse(status, &body) {
+                let _ = (a.to_string(), a.code());
+            }
         }
 
         #[test]

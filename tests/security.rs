@@ -20,7 +20,7 @@ use graphtui::graph::{
 use graphtui::sandbox::{SANDBOX_APP_ID, SANDBOX_APP_SECRET, Sandbox, SandboxConfig};
 use graphtui::tui::action::Action;
 use graphtui::tui::keymap::KeyMap;
-use graphtui::tui::model::{Exchange, Header, Kind, Model};
+use graphtui::tui::model::{Exchange, Header, Kind, Model, WhyResult};
 use graphtui::tui::theme::Theme;
 use graphtui::tui::update::{open_collection, update};
 use graphtui::tui::views::{Ui, draw};
@@ -867,6 +867,69 @@ fn directory_text_with_escape_sequences_cannot_drive_the_terminal() {
     update(&mut m, Action::Inspector);
     update(&mut m, Action::Inspector);
     assert_inert(&m, "inspector");
+    // "Why is X in Y" with hostile group names and a hostile dynamic rule.
+    update(&mut m, Action::Groups);
+    let (slot, generation) = slot_gen(&m);
+    update(
+        &mut m,
+        Action::Page {
+            slot,
+            generation,
+            items: vec![
+                json!({"@odata.type": "#microsoft.graph.group", "id": "g1", "displayName": evil(1)}),
+            ],
+            count: None,
+            next_link: None,
+            first: true,
+            more_coming: false,
+        },
+    );
+    assert_inert(&m, "memberships");
+    update(&mut m, Action::WhyMember);
+    assert_inert(&m, "why (waiting)");
+    for (result, shown) in [
+        (
+            WhyResult::Paths(vec![vec![evil(0), evil(1)], vec![evil(3), evil(4)]]),
+            "Iso",
+        ),
+        (
+            WhyResult::Dynamic {
+                rule: evil(5),
+                member: true,
+            },
+            "C1",
+        ),
+    ] {
+        let (slot, generation) = slot_gen(&m);
+        update(
+            &mut m,
+            Action::Why {
+                slot,
+                generation,
+                result,
+            },
+        );
+        let screen = assert_inert(&m, "why");
+        assert!(screen.contains(shown), "{screen}");
+    }
+    update(&mut m, Action::Back);
+    update(&mut m, Action::Back);
+    // The palette with hostile text typed or pasted in, and the help screen.
+    update(&mut m, Action::Palette);
+    for c in evil(0).chars().chain(evil(4).chars()) {
+        update(
+            &mut m,
+            Action::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)),
+        );
+    }
+    assert_inert(&m, "palette");
+    update(
+        &mut m,
+        Action::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)),
+    );
+    update(&mut m, Action::Help);
+    assert_inert(&m, "help");
+    update(&mut m, Action::Back);
     // Narrow terminals cut text mid-way: still inert.
     update(&mut m, Action::Back);
     update(&mut m, Action::Resize(37, 9));
