@@ -281,3 +281,49 @@ fn panic_in_a_worker_task_restores_the_terminal_and_exits() {
 fn panic_after_sign_in_restores_the_terminal_and_prints_no_token() {
     panic_restores_terminal("panic-signed-in", "after-sign-in");
 }
+
+#[test]
+fn load_all_under_the_full_fault_mix_gets_every_user() {
+    let s = Session::explorer("mix", "GRAPHTUI_DEMO_USERS=3000");
+    s.sign_in();
+    let addr = s.sandbox_addr();
+    let info = control(&addr, "GET", "/_sandbox", "");
+    let users: usize = info
+        .split("\"users\":")
+        .nth(1)
+        .and_then(|r| r.split(|c: char| !c.is_ascii_digit()).next())
+        .and_then(|n| n.parse().ok())
+        .expect("user count");
+    control(
+        &addr,
+        "POST",
+        "/_sandbox/faults",
+        r#"{"throttle_every":10,"retry_after":0.3,"status_503_rate":0.02,"drop_every":23,"truncate_every":29,"expire_tokens_after":15,"seed":3,"path_prefix":"/v1.0/users"}"#,
+    );
+    s.keys(&["A"]);
+    // The count is shown with thousands separators: "3,000 loaded".
+    let digits = users.to_string();
+    let mut grouped = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    let done = s.wait_for(&format!("{grouped} loaded"), 60.0);
+    assert!(!done.contains("FAILED"), "{done}");
+    assert!(!done.contains("PARTIAL"), "{done}");
+    // Still answering keys afterwards.
+    s.keys(&["G"]);
+    s.keys(&["?"]);
+    s.wait_for("command palette", 2.0);
+    let log = control(&addr, "GET", "/_sandbox/log", "");
+    for needle in [
+        "\"status\":429",
+        "\"fault\":\"drop\"",
+        "\"fault\":\"truncate\"",
+        "\"status\":401",
+    ] {
+        assert!(log.contains(needle), "the sandbox injected {needle}");
+    }
+}
