@@ -840,3 +840,36 @@ fn pathological_filters_are_refused_quickly() {
         shown.len()
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cli_get_against_a_slow_server_times_out_as_configured() {
+    let sb = sandbox(100).await;
+    let tmp = tempfile::tempdir().unwrap();
+    // Sign-in is fast; Graph answers after 5 s; the timeout is 1 s.
+    control(
+        &sb,
+        reqwest::Method::POST,
+        "/_sandbox/faults",
+        Some(json!({"latency_ms": 5000})),
+    )
+    .await;
+    let env = bin_env(&sb, tmp.path());
+    let t = Instant::now();
+    let (code, out, err) = tokio::task::spawn_blocking(move || {
+        run_bin(&["--timeout", "1", "get", "/users"], &env, 30)
+    })
+    .await
+    .unwrap();
+    let took = t.elapsed();
+    assert_eq!(code, Some(1), "{err}");
+    assert!(out.trim().is_empty(), "{out}");
+    assert!(err.contains("timed out"), "{err}");
+    assert!(
+        err.contains("/v1.0/users"),
+        "the message names the request: {err}"
+    );
+    assert!(
+        took < Duration::from_secs(4),
+        "took {took:?} (no retries of a timeout)"
+    );
+}

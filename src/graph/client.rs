@@ -368,9 +368,10 @@ impl GraphClient {
             let (result, ex) = self.attempt(&req, &url, &token.token, attempt).await;
             let (status, headers, body) = match result {
                 Ok(r) => r,
-                Err(e @ GraphError::Transport { .. }) => {
+                Err(e @ GraphError::Transport { timeout: false, .. }) => {
                     // A dropped connection or a body cut short: replay idempotent requests
                     // with backoff (a write might have happened, so those are not replayed).
+                    // A timeout is not retried: the user chose how long to wait.
                     let next = attempt + 1;
                     // Shorter than throttling backoff: nothing asked us to slow down.
                     let delay = self
