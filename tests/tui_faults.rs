@@ -223,7 +223,7 @@ fn slow_server_ui_stays_responsive_and_loading_can_be_cancelled() {
     // Still alive afterwards: back to users, with the server fast again.
     control(&addr, "DELETE", "/_sandbox/faults", "");
     s.keys(&["Escape"]);
-    s.wait_for("Users", 5.0);
+    s.wait_for("userPrincipalName", 5.0);
     s.keys(&["q"]);
 }
 
