@@ -81,6 +81,14 @@ impl Session {
         String::from_utf8_lossy(&tmux(&["capture-pane", "-p", "-t", &self.name]).stdout).to_string()
     }
 
+    /// The visible screen plus the scrollback.
+    fn history(&self) -> String {
+        String::from_utf8_lossy(
+            &tmux(&["capture-pane", "-p", "-J", "-S", "-", "-t", &self.name]).stdout,
+        )
+        .to_string()
+    }
+
     fn wait_for(&self, needle: &str, secs: f64) -> String {
         self.wait_until(needle, secs, |s| s.contains(needle))
     }
@@ -236,7 +244,10 @@ fn panic_restores_terminal(test: &str, mode: &str) {
             "sh -c 'GRAPHTUI_LOG=trace GRAPHTUI_TEST_PANIC={mode} {{BIN}} -vvv --demo --data-dir {{DIR}} --config {{DIR}}/config.toml; echo exit=$?; stty -a > {{DIR}}/stty.txt; echo shell-is-back; sleep 30'"
         ),
     );
-    let screen = s.wait_for("shell-is-back", 40.0);
+    s.wait_for("shell-is-back", 40.0);
+    // The whole terminal history: a backtrace (RUST_BACKTRACE in tmux's environment) can push
+    // the first lines off the visible screen.
+    let screen = s.history();
     assert!(
         screen.contains("graphtui crashed; the log is at"),
         "{screen}"
