@@ -542,6 +542,37 @@ async fn the_token_goes_only_to_the_configured_graph_origin() {
         );
     }
     assert!(https.resolve("https://GRAPH.microsoft.com/v1.0/me").is_ok());
+    // The explorer's backend: a `:get` of a URL on another origin fails with the reason.
+    {
+        use graphtui::tui::worker::Backend;
+        let sb_like = graph_linking_to(format!("{evil}/v1.0/users")).await;
+        let s = settings_for(&sb_like, "contoso.com", tmp.path(), None);
+        let auth = Arc::new(
+            Authenticator::new(&s, Arc::new(MemoryStore::new()), AuthOptions::default()).unwrap(),
+        );
+        let c = GraphClient::with_options(
+            &s,
+            Arc::new(StaticToken(Secret::new("the-bearer-token"))),
+            ClientOptions::default(),
+        )
+        .unwrap();
+        let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
+        let backend = graphtui::tui::graph_backend::GraphBackend::new(c, auth, tx.clone());
+        for url in [
+            format!("{evil}/v1.0/me"),
+            format!("http://localhost:{evil_port}/v1.0/me"),
+        ] {
+            let sent = backend
+                .send(graphtui::tui::action::Request::get(url.clone()), tx.clone())
+                .await;
+            assert!(!sent.ok(), "{url}");
+            assert!(
+                sent.failure().contains("refused to send the access token"),
+                "{url}: {}",
+                sent.failure()
+            );
+        }
+    }
     // The real binary: a pasted URL to another origin is a usage error.
     let sb = sandbox(None).await;
     let env = vec![
