@@ -302,11 +302,11 @@ impl GraphClient {
     async fn token(&self) -> Result<AccessToken, GraphError> {
         match self.inner.auth.token().await {
             Ok(t) => {
-                if !self
+                let first = !self
                     .inner
                     .announced
-                    .swap(true, std::sync::atomic::Ordering::Relaxed)
-                {
+                    .swap(true, std::sync::atomic::Ordering::Relaxed);
+                if first {
                     if let Some(d) = self.inner.auth.store_description() {
                         self.emit(ClientEvent::TokenStore { description: d });
                     }
@@ -316,7 +316,8 @@ impl GraphClient {
                         });
                     }
                 }
-                if t.refreshed {
+                // The first token of a run is not news (even when it had to be fetched).
+                if t.refreshed && !first {
                     self.emit(ClientEvent::TokenRefreshed {
                         expires_at: t.expires_at,
                     });
