@@ -751,6 +751,12 @@ mod props {
             let _ = e.is_expired_token();
             let _ = graphtui::graph::retry::parse_retry_after(&ra, std::time::SystemTime::now());
             let _ = graphtui::graph::RetryPolicy::default().delay(1, Some(&ra));
+            if let Some(g) = graphtui::tui::graph_error::decode(&body) {
+                let _ = format!("{g:?}");
+            }
+            if let Some(a) = graphtui::auth::AadError::parse(status, &body) {
+                let _ = (a.to_string(), a.code());
+            }
         }
 
         #[test]
@@ -767,4 +773,160 @@ mod props {
             }
         }
     }
+}
+
+#[test]
+fn explorer_names_a_success_status_with_a_broken_body() {
+    use graphtui::tui::model::Exchange;
+    use graphtui::tui::worker::Sent;
+    let sent = |ctype: &str, body: &str| Sent {
+        exchange: Exchange {
+            status: Some(200),
+            response_headers: vec![("content-type".into(), ctype.into())],
+            body: body.into(),
+            ..Exchange::default()
+        },
+        body: None,
+    };
+    let m = sent("text/html", "<html>\u{1b}[2J<title>Sign in</title>").failure();
+    assert!(
+        m.contains("not JSON (text/html)") && m.contains("<html>"),
+        "{m}"
+    );
+    assert!(!m.contains('\u{1b}'), "{m}");
+    let m = sent("application/json", "").failure();
+    assert!(m.contains("empty body"), "{m}");
+}
+
+/// Huge and deeply nested input pasted into the query bar: parse, lint and completion (which
+/// the explorer runs on every keystroke) answer with an error quickly, without overflowing.
+#[test]
+fn pathological_filters_are_refused_quickly() {
+    use graphtui::odata::{capabilities::capabilities, complete, filter, lint, search};
+    let users = capabilities().entity("users").expect("users entity");
+    let inputs = [
+        "(".repeat(100_000),
+        format!("{}a eq 'b'{}", "(".repeat(50_000), ")".repeat(50_000)),
+        "not ".repeat(50_000) + "accountEnabled",
+        // Unknown properties cost a did-you-mean each (~0.2 ms in a debug build): 2 000 of them.
+        "a eq 'b' and ".repeat(2_000) + "c eq 'd'",
+        "displayName eq 'b' and ".repeat(20_000) + "mail eq 'd'",
+        format!("displayName eq '{}'", "x".repeat(1_000_000)),
+        "members/any(m:".repeat(10_000),
+        format!("startswith(displayName,{})", "concat(".repeat(20_000)),
+        "'".repeat(99_999),
+        "\u{202e}\u{1b}[2J".repeat(10_000),
+    ];
+    for src in &inputs {
+        let t = Instant::now();
+        let _ = filter::parse(src);
+        let _ = search::parse(src);
+        let report = lint::lint_filter(users, src);
+        let _ = format!("{report:?}");
+        let c = complete::complete_filter(users, src, src.len());
+        let _ = c;
+        let took = t.elapsed();
+        assert!(
+            took < Duration::from_secs(5),
+            "{}…: {took:?}",
+            &src.chars().take(20).collect::<String>()
+        );
+    }
+    let e = filter::parse(&inputs[0]).unwrap_err();
+    let shown = e.to_string();
+    assert!(
+        shown.len() < 2_000,
+        "the error stays short: {} bytes",
+        shown.len()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_server_times_out_as_configured_without_retries() {
+    // The client: Graph is a listener that counts arrivals and answers after 5 s.
+    let arrivals = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let slow_url = format!("http://{}", listener.local_addr().unwrap());
+    let counter = arrivals.clone();
+    let app = Router::new().fallback(move || {
+        let counter = counter.clone();
+        async move {
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            tokio::time::sleep(Duration::from_secs(5)).await;
+            axum::Json(json!({"value": []}))
+        }
+    });
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    let tmp = tempfile::tempdir().unwrap();
+    let args = GlobalArgs {
+        tenant: Some("contoso.com".into()),
+        graph_url: Some(slow_url.clone()),
+        authority_host: Some(slow_url),
+        token_cache: Some(TokenCacheKind::None),
+        data_dir: Some(tmp.path().to_path_buf()),
+        timeout: Some(1),
+        ..Default::default()
+    };
+    let s = Settings::resolve_with(
+        &args,
+        &|_| None,
+        ConfigFile::default(),
+        &tmp.path().join("c"),
+    )
+    .unwrap();
+    let c = GraphClient::with_options(
+        &s,
+        Arc::new(StaticToken(Secret::new("t"))),
+        ClientOptions {
+            retry: RetryPolicy::fast(),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let t = Instant::now();
+    let e = tokio::time::timeout(Duration::from_secs(10), c.get(GraphRequest::get("/users")))
+        .await
+        .expect("bounded by the client timeout")
+        .unwrap_err();
+    assert!(
+        matches!(e, GraphError::Transport { timeout: true, .. }),
+        "{e:?}"
+    );
+    assert!(t.elapsed() < Duration::from_secs(3), "{:?}", t.elapsed());
+    assert_eq!(
+        arrivals.load(std::sync::atomic::Ordering::SeqCst),
+        1,
+        "not retried"
+    );
+
+    // The binary against the sandbox with 5 s latency and --timeout 1.
+    let sb = sandbox(100).await;
+    control(
+        &sb,
+        reqwest::Method::POST,
+        "/_sandbox/faults",
+        Some(json!({"latency_ms": 5000})),
+    )
+    .await;
+    let env = bin_env(&sb, tmp.path());
+    let t = Instant::now();
+    let (code, out, err) = tokio::task::spawn_blocking(move || {
+        run_bin(&["--timeout", "1", "get", "/users"], &env, 30)
+    })
+    .await
+    .unwrap();
+    assert_eq!(code, Some(1), "{err}");
+    assert!(out.trim().is_empty(), "{out}");
+    assert!(err.contains("timed out"), "{err}");
+    assert!(
+        err.contains("/v1.0/users"),
+        "the message names the request: {err}"
+    );
+    assert!(
+        t.elapsed() < Duration::from_secs(15),
+        "took {:?}",
+        t.elapsed()
+    );
 }

@@ -302,11 +302,11 @@ impl GraphClient {
     async fn token(&self) -> Result<AccessToken, GraphError> {
         match self.inner.auth.token().await {
             Ok(t) => {
-                if !self
+                let first = !self
                     .inner
                     .announced
-                    .swap(true, std::sync::atomic::Ordering::Relaxed)
-                {
+                    .swap(true, std::sync::atomic::Ordering::Relaxed);
+                if first {
                     if let Some(d) = self.inner.auth.store_description() {
                         self.emit(ClientEvent::TokenStore { description: d });
                     }
@@ -316,7 +316,8 @@ impl GraphClient {
                         });
                     }
                 }
-                if t.refreshed {
+                // The first token of a run is not news (even when it had to be fetched).
+                if t.refreshed && !first {
                     self.emit(ClientEvent::TokenRefreshed {
                         expires_at: t.expires_at,
                     });
@@ -368,9 +369,10 @@ impl GraphClient {
             let (result, ex) = self.attempt(&req, &url, &token.token, attempt).await;
             let (status, headers, body) = match result {
                 Ok(r) => r,
-                Err(e @ GraphError::Transport { .. }) => {
+                Err(e @ GraphError::Transport { timeout: false, .. }) => {
                     // A dropped connection or a body cut short: replay idempotent requests
                     // with backoff (a write might have happened, so those are not replayed).
+                    // A timeout is not retried: the user chose how long to wait.
                     let next = attempt + 1;
                     // Shorter than throttling backoff: nothing asked us to slow down.
                     let delay = self

@@ -135,7 +135,19 @@ fn install_panic_hook(log: Option<PathBuf>) {
     let prev = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         restore_terminal();
-        tracing::error!("panic: {info}");
+        // Written straight to the file: the process may end before a buffered log writer
+        // would flush.
+        if let Some(p) = &log
+            && let Ok(mut f) = std::fs::OpenOptions::new().append(true).open(p)
+        {
+            use std::io::Write;
+            let thread = std::thread::current();
+            let _ = writeln!(
+                f,
+                "graphtui panic in thread '{}': {info}",
+                thread.name().unwrap_or("unnamed")
+            );
+        }
         match &log {
             Some(p) => eprintln!("graphtui crashed; the log is at {}", p.display()),
             None => eprintln!("graphtui crashed (no log file could be opened)"),
@@ -147,14 +159,16 @@ fn install_panic_hook(log: Option<PathBuf>) {
     }));
 }
 
-/// A deliberate panic for the end-to-end test that checks the terminal is restored. Set
-/// `GRAPHTUI_TEST_PANIC` to `after-first-frame` (panic in the event loop after the first draw)
-/// or `in-worker` (panic in a spawned task after the first draw). Read once at start-up;
-/// unset in normal use.
+/// A deliberate panic for the end-to-end tests that check the terminal is restored and the
+/// crash output holds no secret. Set `GRAPHTUI_TEST_PANIC` to `after-first-frame` (panic in
+/// the event loop after the first draw), `in-worker` (panic in a spawned task after the first
+/// draw) or `after-sign-in` (in the event loop once signed in, tokens in memory). Read once at
+/// start-up; unset in normal use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum TestPanic {
     AfterFirstFrame,
     InWorker,
+    AfterSignIn,
 }
 
 impl TestPanic {
@@ -162,16 +176,24 @@ impl TestPanic {
         match std::env::var("GRAPHTUI_TEST_PANIC").ok()?.as_str() {
             "after-first-frame" => Some(TestPanic::AfterFirstFrame),
             "in-worker" => Some(TestPanic::InWorker),
+            "after-sign-in" => Some(TestPanic::AfterSignIn),
             _ => None,
         }
     }
 
-    fn fire(self) {
-        match self {
-            TestPanic::AfterFirstFrame => panic!("GRAPHTUI_TEST_PANIC=after-first-frame"),
-            TestPanic::InWorker => {
+    /// Panics now if this trigger's moment has come; otherwise keeps it armed.
+    fn fire(slot: &mut Option<TestPanic>, model: &Model) {
+        match *slot {
+            None => {}
+            Some(TestPanic::AfterFirstFrame) => panic!("GRAPHTUI_TEST_PANIC=after-first-frame"),
+            Some(TestPanic::InWorker) => {
+                *slot = None;
                 tokio::spawn(async { panic!("GRAPHTUI_TEST_PANIC=in-worker") });
             }
+            Some(TestPanic::AfterSignIn) if model.header.account.is_some() => {
+                panic!("GRAPHTUI_TEST_PANIC=after-sign-in")
+            }
+            Some(TestPanic::AfterSignIn) => {}
         }
     }
 }
@@ -285,9 +307,7 @@ async fn event_loop(
     let ui = Ui { theme, keys };
     loop {
         terminal.draw(|f| views::draw(f, model, &ui))?;
-        if let Some(p) = test_panic.take() {
-            p.fire();
-        }
+        TestPanic::fire(test_panic, model);
         let first = tokio::select! {
             ev = events.next() => match ev {
                 Some(Ok(ev)) => event_action(model, keys, ev),

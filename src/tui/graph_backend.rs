@@ -1,6 +1,6 @@
 //! The explorer's [`Backend`] over the crate's [`GraphClient`] and [`Authenticator`]: requests
 //! with auth, retries and recording done by the client; the device-code flow by auth. Client
-//! events (throttling) are forwarded to the UI as actions.
+//! events (throttling, connection retries) are forwarded to the UI as actions.
 
 use super::action::{Action, Method, Request};
 use super::model::Exchange;
@@ -23,11 +23,24 @@ impl GraphBackend {
         let mut rx = client.events();
         tokio::spawn(async move {
             while let Ok(e) = rx.recv().await {
-                if let ClientEvent::Throttled { retry_in, .. } = e {
-                    let secs = retry_in.as_secs_f64().ceil().max(1.0) as u64;
-                    if events.send(Action::Throttled(secs)).is_err() {
-                        return;
+                let action = match e {
+                    ClientEvent::Throttled { retry_in, .. } => {
+                        Action::Throttled(retry_in.as_secs_f64().ceil().max(1.0) as u64)
                     }
+                    ClientEvent::Retrying {
+                        reason,
+                        retry_in,
+                        attempt,
+                        max_retries,
+                        ..
+                    } => Action::Status(format!(
+                        "connection failed ({reason}); retrying in {:.1} s (retry {attempt} of {max_retries})",
+                        retry_in.as_secs_f64()
+                    )),
+                    _ => continue,
+                };
+                if events.send(action).is_err() {
+                    return;
                 }
             }
         });

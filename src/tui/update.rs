@@ -1739,16 +1739,11 @@ fn strip_root(s: &str) -> String {
 }
 
 /// A curl command line for a request (Authorization left as a placeholder).
+///
+/// The doctor's "copy as curl": shell-quoted (a `'` in a `$filter` cannot end the quoting and
+/// run what follows), `$TOKEN` in place of the token.
 pub fn curl_of(method: &str, url: &str, headers: &[(String, String)]) -> String {
-    let mut s = format!("curl -X {method} '{url}'");
-    for (k, v) in headers {
-        if k.eq_ignore_ascii_case("authorization") {
-            s.push_str(" -H \"Authorization: Bearer $TOKEN\"");
-        } else {
-            s.push_str(&format!(" -H '{k}: {v}'"));
-        }
-    }
-    s
+    crate::doctor::copy_as_curl(method, url, headers, None)
 }
 
 fn export(m: &mut Model, c: char) -> Vec<Command> {

@@ -39,6 +39,25 @@ impl Sent {
             return e.clone();
         }
         let status = self.exchange.status.unwrap_or(0);
+        if (200..300).contains(&status) {
+            // Success status, but the body did not parse: say what came instead.
+            let ctype = self
+                .exchange
+                .response_headers
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case("content-type"))
+                .map_or("no content-type", |(_, v)| v.as_str());
+            let start: String = self.exchange.body.trim().chars().take(60).collect();
+            return if start.is_empty() {
+                format!("HTTP {status} with an empty body where JSON was expected")
+            } else {
+                format!(
+                    "HTTP {status} but the body is not JSON ({}): {}",
+                    crate::util::sanitize(ctype),
+                    crate::util::sanitize(&start)
+                )
+            };
+        }
         match super::graph_error::decode(&self.exchange.body) {
             Some(g) => format!("{status} {}: {}", g.code, g.message),
             None => format!("HTTP {status}"),
