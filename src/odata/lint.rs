@@ -987,9 +987,9 @@ impl<'a> FilterLinter<'a> {
                 self.diag(
                     Code::UnsupportedExpression,
                     whole.span.clone(),
-                    Severity::Error,
+                    Severity::Warning,
                     format!(
-                        "Graph cannot compare the result of {}() with a value",
+                        "comparing the result of {}() with a value is not documented for directory objects",
                         c.name
                     ),
                     Some(
