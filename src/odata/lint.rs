@@ -156,6 +156,8 @@ pub enum Code {
     FilterTooDeep,
     /// A note about `$expand` limits.
     ExpandLimits,
+    /// A note about the permissions or licence a query needs.
+    Permission,
 }
 
 impl Code {
@@ -1419,6 +1421,16 @@ pub fn lint_filter_expr(entity: &Entity, expr: &Expr) -> LintReport {
     let mut used = l.used.clone();
     used.sort();
     used.dedup();
+    if used.contains(&"signInActivity") {
+        l.report.push(
+            Code::Permission,
+            QueryPart::Filter,
+            expr.span.clone(),
+            Severity::Info,
+            "signInActivity needs AuditLog.Read.All and an Entra ID P1/P2 licence; pages hold at most 500 users",
+            None,
+        );
+    }
     if used.contains(&"signInActivity") && used.len() > 1 {
         l.report.push(
             Code::SignInActivityCombined,
