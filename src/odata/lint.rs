@@ -455,10 +455,9 @@ impl<'a> FilterLinter<'a> {
                     self.check(i, negated);
                 }
             }
-            ExprKind::Not { not_span, expr } => {
+            ExprKind::Not { expr, .. } => {
                 self.report
                     .require_advanced("the not operator is supported only in advanced queries");
-                let _ = not_span;
                 self.check(expr, true);
             }
             ExprKind::Compare {
@@ -1094,7 +1093,6 @@ impl<'a> FilterLinter<'a> {
             return;
         };
         let fop = if is_null { FilterOp::Null } else { cmp };
-        let negated_ne = negated || op == CompareOp::Ne;
         let ok = self.check_op(
             &r,
             fop,
@@ -1108,10 +1106,6 @@ impl<'a> FilterLinter<'a> {
                 r.text
             ));
         }
-        if !is_null && op == CompareOp::Ne && r.caps().filter_mode(FilterOp::Ne).is_none() && ok {
-            // handled by check_op (fop = Ne)
-        }
-        let _ = negated_ne;
         if !matches!(op, CompareOp::Eq | CompareOp::Ne) && is_null {
             self.diag(
                 Code::TypeMismatch,
@@ -1223,8 +1217,6 @@ impl<'a> FilterLinter<'a> {
             return;
         };
         if r.ty.collection {
-            let complex = capabilities().complex_of(r.prop);
-            let _ = complex;
             self.diag(
                 Code::CollectionNeedsAny,
                 call.args[0].span.clone(),
