@@ -156,6 +156,8 @@ pub enum Code {
     FilterTooDeep,
     /// A note about `$expand` limits.
     ExpandLimits,
+    /// A note about the permissions or licence a query needs.
+    Permission,
 }
 
 impl Code {
@@ -453,10 +455,9 @@ impl<'a> FilterLinter<'a> {
                     self.check(i, negated);
                 }
             }
-            ExprKind::Not { not_span, expr } => {
+            ExprKind::Not { expr, .. } => {
                 self.report
                     .require_advanced("the not operator is supported only in advanced queries");
-                let _ = not_span;
                 self.check(expr, true);
             }
             ExprKind::Compare {
@@ -987,9 +988,9 @@ impl<'a> FilterLinter<'a> {
                 self.diag(
                     Code::UnsupportedExpression,
                     whole.span.clone(),
-                    Severity::Error,
+                    Severity::Warning,
                     format!(
-                        "Graph cannot compare the result of {}() with a value",
+                        "comparing the result of {}() with a value is not documented for directory objects",
                         c.name
                     ),
                     Some(
@@ -1092,7 +1093,6 @@ impl<'a> FilterLinter<'a> {
             return;
         };
         let fop = if is_null { FilterOp::Null } else { cmp };
-        let negated_ne = negated || op == CompareOp::Ne;
         let ok = self.check_op(
             &r,
             fop,
@@ -1106,10 +1106,6 @@ impl<'a> FilterLinter<'a> {
                 r.text
             ));
         }
-        if !is_null && op == CompareOp::Ne && r.caps().filter_mode(FilterOp::Ne).is_none() && ok {
-            // handled by check_op (fop = Ne)
-        }
-        let _ = negated_ne;
         if !matches!(op, CompareOp::Eq | CompareOp::Ne) && is_null {
             self.diag(
                 Code::TypeMismatch,
@@ -1221,8 +1217,6 @@ impl<'a> FilterLinter<'a> {
             return;
         };
         if r.ty.collection {
-            let complex = capabilities().complex_of(r.prop);
-            let _ = complex;
             self.diag(
                 Code::CollectionNeedsAny,
                 call.args[0].span.clone(),
@@ -1255,23 +1249,22 @@ impl<'a> FilterLinter<'a> {
             );
             return;
         }
-        if func == FilterOp::EndsWith {
-            if !ENDSWITH_PROPS
+        if func == FilterOp::EndsWith
+            && !ENDSWITH_PROPS
                 .iter()
                 .any(|n| n.eq_ignore_ascii_case(&r.prop.name))
-            {
-                self.diag(
-                    Code::UnsupportedOperator,
-                    call.name_span.clone(),
-                    Severity::Error,
-                    format!("endsWith is not supported on '{}'", r.text),
-                    Some(format!(
-                        "endsWith works only on {} (advanced queries)",
-                        ENDSWITH_PROPS.join(", ")
-                    )),
-                );
-                return;
-            }
+        {
+            self.diag(
+                Code::UnsupportedOperator,
+                call.name_span.clone(),
+                Severity::Error,
+                format!("endsWith is not supported on '{}'", r.text),
+                Some(format!(
+                    "endsWith works only on {} (advanced queries)",
+                    ENDSWITH_PROPS.join(", ")
+                )),
+            );
+            return;
         }
         self.check_op(&r, func, p.span(), e.span.clone(), negated);
         match call.args[1].as_literal().map(|l| &l.value) {
@@ -1420,6 +1413,16 @@ pub fn lint_filter_expr(entity: &Entity, expr: &Expr) -> LintReport {
     let mut used = l.used.clone();
     used.sort();
     used.dedup();
+    if used.contains(&"signInActivity") {
+        l.report.push(
+            Code::Permission,
+            QueryPart::Filter,
+            expr.span.clone(),
+            Severity::Info,
+            "signInActivity needs AuditLog.Read.All and an Entra ID P1/P2 licence; pages hold at most 500 users",
+            None,
+        );
+    }
     if used.contains(&"signInActivity") && used.len() > 1 {
         l.report.push(
             Code::SignInActivityCombined,
