@@ -1815,3 +1815,51 @@ async fn sandbox_failed_refresh_means_sign_in_again_and_batch_fans_out() {
     assert_eq!(e.aad().unwrap().error, "bad_verification_code");
     assert!(e.to_string().contains("not recognise"), "{e}");
 }
+
+#[tokio::test]
+async fn sandbox_dropped_and_cut_answers_are_retried_and_bad_json_is_an_error() {
+    let sandbox = sb::start(300, "").await;
+    let tmp = tempfile::tempdir().unwrap();
+    let s = sb::app(&sandbox, tmp.path());
+    let rec = Recorder::default();
+    let auth =
+        Arc::new(Authenticator::new(&s, Arc::new(MemoryStore::new()), auth_opts(&rec)).unwrap());
+    let c = client(&s, auth, &rec);
+    let mut events = c.events();
+    sb::faults(
+        &sandbox,
+        json!({"drop_every": 3, "truncate_every": 4, "path_prefix": "/v1.0/users"}),
+    )
+    .await;
+    let items = c
+        .collect_all(
+            GraphRequest::get("/users?$top=50&$select=id"),
+            PageOptions::all(),
+        )
+        .await
+        .unwrap();
+    let mut ids: Vec<&str> = items.iter().map(|u| u["id"].as_str().unwrap()).collect();
+    let n = ids.len();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), n);
+    assert!(n >= 300);
+    let mut retried = 0;
+    while let Ok(e) = events.try_recv() {
+        if matches!(e, ClientEvent::Retrying { .. }) {
+            retried += 1;
+        }
+    }
+    assert!(retried >= 2, "{retried}");
+    sb::faults(
+        &sandbox,
+        json!({"malformed_every": 1, "path_prefix": "/v1.0/users"}),
+    )
+    .await;
+    let e = c
+        .collect_all(GraphRequest::get("/users?$top=5"), PageOptions::all())
+        .await
+        .unwrap_err();
+    assert!(matches!(e, GraphError::Decode { .. }), "{e:?}");
+    assert!(e.to_string().contains("not valid JSON"), "{e}");
+}
