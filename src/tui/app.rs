@@ -95,22 +95,19 @@ pub fn event_action(m: &Model, keys: &KeyMap, ev: Event) -> Option<Action> {
     }
 }
 
-/// Sets up file logging in the data directory; returns the log file path.
-fn init_logging(data_dir: &Path, verbose: u8) -> Option<PathBuf> {
-    std::fs::create_dir_all(data_dir).ok()?;
-    let path = data_dir.join("graphtui.log");
+/// File logging for the explorer (never the screen): when `main` did not already start it
+/// (it does with `-v`), log warnings and info to the same file. Returns the log file path.
+fn init_logging(data_dir: &Path) -> Option<PathBuf> {
+    let path = crate::logging::log_path(data_dir);
+    std::fs::create_dir_all(path.parent()?).ok()?;
     let file = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
         .open(&path)
         .ok()?;
-    let level = match verbose {
-        0 => "graphtui=info",
-        1 => "graphtui=debug",
-        _ => "graphtui=trace",
-    };
+    // Fails harmlessly when a subscriber is already installed (then it logs to `path` too).
     let _ = tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::new(level))
+        .with_env_filter(tracing_subscriber::EnvFilter::new("graphtui=info"))
         .with_writer(std::sync::Mutex::new(file))
         .with_ansi(false)
         .try_init();
@@ -142,7 +139,7 @@ fn install_panic_hook(log: Option<PathBuf>) {
 
 /// Runs the explorer until the user quits; returns the process exit code.
 pub async fn run(settings: &Settings) -> u8 {
-    let log = init_logging(&settings.data_dir, settings.verbose);
+    let log = init_logging(&settings.data_dir);
     install_panic_hook(log.clone());
     let mut settings = settings.clone();
     // --demo: the embedded sandbox in this process, a real device-code sign-in against it.
