@@ -65,7 +65,7 @@ fn user(i: usize) -> Value {
         "displayName": format!("User {i:03}"),
         "userPrincipalName": format!("user{i:03}@contoso.onmicrosoft.com"),
         "mail": format!("user{i:03}@contoso.com"),
-        "jobTitle": if i % 2 == 0 { "Engineer" } else { "Manager" },
+        "jobTitle": if i.is_multiple_of(2) { "Engineer" } else { "Manager" },
         "department": "Sales",
     })
 }
