@@ -82,15 +82,6 @@ pub fn event_action(m: &Model, keys: &KeyMap, ev: Event) -> Option<Action> {
             }
             _ => None,
         },
-        Event::Paste(s) => match &m.overlay {
-            Some(Overlay::Palette(_) | Overlay::QueryBar(_)) => {
-                None.or(Some(Action::Status(format!(
-                    "pasted {} characters: type them or use :get",
-                    s.chars().count()
-                ))))
-            }
-            _ => None,
-        },
         _ => None,
     }
 }
