@@ -1057,9 +1057,17 @@ async fn batch_keeps_item_errors_and_retries_throttled_items() {
         .collect();
     reqs[7] = GraphRequest::get("/users/9999");
     reqs[8] = GraphRequest::get("https://elsewhere.test/v1.0/users/1");
+    reqs.push(GraphRequest {
+        method: reqwest::Method::PATCH,
+        url: "/users/1".into(),
+        headers: vec![],
+        body: Some(json!({"displayName": "x"})),
+    });
     let out = c.batch(reqs).await;
-    assert_eq!(out.len(), 25);
-    for (i, r) in out.iter().enumerate() {
+    assert_eq!(out.len(), 26);
+    // Read-only mode (the default) refuses the write item without sending it.
+    assert!(matches!(out[25], Err(GraphError::ReadOnly { .. })));
+    for (i, r) in out.iter().take(25).enumerate() {
         match i {
             7 => assert_eq!(
                 r.as_ref().unwrap_err().api().unwrap().code.as_deref(),
@@ -1806,4 +1814,52 @@ async fn sandbox_failed_refresh_means_sign_in_again_and_batch_fans_out() {
     let e = device_login(&auth).await.0.unwrap_err();
     assert_eq!(e.aad().unwrap().error, "bad_verification_code");
     assert!(e.to_string().contains("not recognise"), "{e}");
+}
+
+#[tokio::test]
+async fn sandbox_dropped_and_cut_answers_are_retried_and_bad_json_is_an_error() {
+    let sandbox = sb::start(300, "").await;
+    let tmp = tempfile::tempdir().unwrap();
+    let s = sb::app(&sandbox, tmp.path());
+    let rec = Recorder::default();
+    let auth =
+        Arc::new(Authenticator::new(&s, Arc::new(MemoryStore::new()), auth_opts(&rec)).unwrap());
+    let c = client(&s, auth, &rec);
+    let mut events = c.events();
+    sb::faults(
+        &sandbox,
+        json!({"drop_every": 3, "truncate_every": 4, "path_prefix": "/v1.0/users"}),
+    )
+    .await;
+    let items = c
+        .collect_all(
+            GraphRequest::get("/users?$top=50&$select=id"),
+            PageOptions::all(),
+        )
+        .await
+        .unwrap();
+    let mut ids: Vec<&str> = items.iter().map(|u| u["id"].as_str().unwrap()).collect();
+    let n = ids.len();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), n);
+    assert!(n >= 300);
+    let mut retried = 0;
+    while let Ok(e) = events.try_recv() {
+        if matches!(e, ClientEvent::Retrying { .. }) {
+            retried += 1;
+        }
+    }
+    assert!(retried >= 2, "{retried}");
+    sb::faults(
+        &sandbox,
+        json!({"malformed_every": 1, "path_prefix": "/v1.0/users"}),
+    )
+    .await;
+    let e = c
+        .collect_all(GraphRequest::get("/users?$top=5"), PageOptions::all())
+        .await
+        .unwrap_err();
+    assert!(matches!(e, GraphError::Decode { .. }), "{e:?}");
+    assert!(e.to_string().contains("not valid JSON"), "{e}");
 }

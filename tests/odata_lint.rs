@@ -384,6 +384,16 @@ fn binary_checks_pasted_urls_and_extra_options() {
     assert!(out.contains("$orderby on createdDateTime"), "{out}");
     assert!(out.contains("&$select=id,displayName"), "{out}");
 
+    let (code, out, _) = graphtui(&[
+        "filter",
+        "check",
+        "$filter=groupTypes/any(c:c eq 'Unified')&$top=1000",
+        "--entity",
+        "groups",
+    ]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("error in $top"), "{out}");
+
     let (code, _, err) = graphtui(&["filter", "check", "https://evil.example.com/v1.0/users"]);
     assert_eq!(code, 2);
     assert!(err.contains("not a Microsoft Graph host"), "{err}");

@@ -792,6 +792,11 @@ fn wrong_searches_report_position_and_message() {
             "unknown search operator '&&' at column 7 — did you mean 'AND'?",
         ),
         ("", 0..0, "the search is empty"),
+        (
+            "$search=\"displayName:a\"",
+            0..8,
+            "the text starts with the option name '$search=' (column 1); give only the search",
+        ),
     ];
     for (src, span, message) in cases {
         let err = search::parse(src).unwrap_err();

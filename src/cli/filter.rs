@@ -14,6 +14,8 @@
 //!   (`/users?$filter=...`), the whole request is checked: the entity comes from the path and
 //!   every query option in it is linted. A URL on a host that is not a Microsoft Graph endpoint is
 //!   refused (exit 2).
+//! - When `EXPR` is a query string (`'$filter=...&$orderby=...'`), every option in it is checked
+//!   against `--entity`.
 //! - The URL printed is built under the configured Graph root and API version (`--graph-url`,
 //!   `--cloud`, `--api-version`); values are percent-encoded like the Graph SDKs do, and
 //!   `$count=true` plus the `ConsistencyLevel: eventual` header are added when advanced mode is
@@ -91,7 +93,7 @@ pub enum FilterCommand {
 /// Options for `filter check`.
 #[derive(Debug, Clone, Args)]
 pub struct CheckArgs {
-    /// The $filter expression, or a whole Graph URL / path with a query to check.
+    /// The $filter expression; or a query string ($filter=...&$top=...); or a whole Graph URL / path with a query.
     pub expr: String,
     /// The collection the filter applies to: users, groups, devices, servicePrincipals,
     /// applications, directoryObjects, or a path such as groups/{id}/members.
@@ -233,6 +235,24 @@ pub fn looks_like_url(expr: &str) -> bool {
         || crate::odata::url::GRAPH_HOSTS
             .iter()
             .any(|h| lower.starts_with(&format!("{h}/")))
+}
+
+/// True when `expr` is a query string (`$filter=...&$top=5`, `?$search=...`) rather than a
+/// bare `$filter` expression.
+pub fn looks_like_query(expr: &str) -> bool {
+    let t = expr.trim_start().trim_start_matches('?');
+    let Some(rest) = t.strip_prefix('$') else {
+        return false;
+    };
+    let name: String = rest
+        .chars()
+        .take_while(|c| c.is_ascii_alphabetic())
+        .collect::<String>()
+        .to_ascii_lowercase();
+    matches!(
+        name.as_str(),
+        "filter" | "search" | "orderby" | "select" | "expand" | "top" | "count"
+    ) && rest[name.len()..].trim_start().starts_with('=')
 }
 
 /// Checks `expr` as the `$filter` of a list request on `entity`, with URLs under `graph_base`
@@ -470,6 +490,13 @@ pub fn check_args(args: &CheckArgs, graph_base: &str) -> Result<CheckReport, Che
     if looks_like_url(&args.expr) {
         return check_url(&args.expr, graph_base);
     }
+    if looks_like_query(&args.expr) {
+        // `$filter=...&$top=5` pasted as EXPR: check it as the query of --entity's path
+        let (ent, path) = entity_and_path(&args.entity)?;
+        let q = args.expr.trim().trim_start_matches('?');
+        let parsed = parse_graph_url(&format!("{path}?{q}"))?;
+        return Ok(report_for(ent, &path, &parsed.options, graph_base));
+    }
     let opts = QueryOptions {
         filter: Some(args.expr.clone()),
         search: args.search.clone(),
@@ -648,5 +675,7 @@ mod tests {
         ));
         assert!(looks_like_url("/users?$top=1") && !looks_like_url("displayName eq '/'"));
         assert!(looks_like_url("graph.microsoft.com/v1.0/users"));
+        assert!(looks_like_query("$filter=a eq 1&$top=2") && looks_like_query("?$top=2"));
+        assert!(!looks_like_query("$count eq 0") && !looks_like_query("displayName eq 'x'"));
     }
 }

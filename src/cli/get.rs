@@ -292,6 +292,16 @@ pub fn describe_client_event(e: &crate::graph::ClientEvent) -> Option<String> {
             "graphtui: warning: the token does not grant {}; requests that need them will be refused",
             missing.join(", ")
         ),
+        E::Retrying {
+            reason,
+            retry_in,
+            attempt,
+            max_retries,
+            ..
+        } => format!(
+            "graphtui: {reason}; retrying in {:.1} s (retry {attempt} of {max_retries})",
+            retry_in.as_secs_f64()
+        ),
         E::SignInNeeded { .. } | E::TokenRefreshed { .. } | E::TokenStore { .. } => return None,
     })
 }

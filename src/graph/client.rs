@@ -34,6 +34,15 @@ pub enum ClientEvent {
     ScopesMissing { missing: Vec<String> },
     /// Which token store is in use (said once).
     TokenStore { description: String },
+    /// A GET got no complete answer (connection dropped, body cut short, timeout) and is
+    /// retried after `retry_in`.
+    Retrying {
+        url: String,
+        reason: String,
+        retry_in: Duration,
+        attempt: u32,
+        max_retries: u32,
+    },
 }
 
 /// A request in the client's vocabulary.
@@ -323,7 +332,7 @@ impl GraphClient {
         GraphError::SignIn(e)
     }
 
-    fn check_writable(&self, req: &GraphRequest, url: &Url) -> Result<(), GraphError> {
+    pub(crate) fn check_writable(&self, req: &GraphRequest, url: &Url) -> Result<(), GraphError> {
         if !self.inner.read_only
             || req.method == reqwest::Method::GET
             || req.method == reqwest::Method::HEAD
@@ -357,6 +366,26 @@ impl GraphClient {
             let (result, ex) = self.attempt(&req, &url, &token.token, attempt).await;
             let (status, headers, body) = match result {
                 Ok(r) => r,
+                Err(e @ GraphError::Transport { .. }) if idempotent(&req) => {
+                    // GETs are safe to repeat: a dropped connection or a cut body is retried.
+                    let next = attempt + 1;
+                    let delay = self.inner.retry.delay(next, None);
+                    if !self.inner.retry.allows(next, waited, delay) {
+                        return Err(e);
+                    }
+                    self.emit(ClientEvent::Retrying {
+                        url: url.to_string(),
+                        reason: e.to_string(),
+                        retry_in: delay,
+                        attempt: next,
+                        max_retries: self.inner.retry.max_retries,
+                    });
+                    tracing::info!(?delay, attempt = next, url = %url, "retrying after a transport error");
+                    tokio::time::sleep(delay).await;
+                    waited += delay;
+                    attempt = next;
+                    continue;
+                }
                 Err(e) => return Err(e),
             };
             if (200..300).contains(&status) {
@@ -546,6 +575,10 @@ impl GraphClient {
         let ex = self.inner.recorder.record(ex);
         (result, ex)
     }
+}
+
+fn idempotent(req: &GraphRequest) -> bool {
+    req.method == reqwest::Method::GET || req.method == reqwest::Method::HEAD
 }
 
 fn replayable(_req: &GraphRequest) -> bool {

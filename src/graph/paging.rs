@@ -165,7 +165,23 @@ async fn next_page(st: &mut State, url: String) -> Result<Page, GraphError> {
         },
         text: None,
     };
-    match serde_json::from_str::<Value>(&resp.body) {
+    let is_json = resp
+        .header("content-type")
+        .is_none_or(|c| c.to_ascii_lowercase().contains("json"));
+    let parsed = serde_json::from_str::<Value>(&resp.body);
+    if is_json
+        && !resp.body.trim().is_empty()
+        && let Err(e) = &parsed
+    {
+        return Err(GraphError::Decode {
+            url: resp.url.clone(),
+            message: format!(
+                "the body is not valid JSON ({e}); see exchange #{} in the inspector",
+                resp.exchange_id
+            ),
+        });
+    }
+    match parsed {
         Ok(Value::Object(mut m)) => {
             let s = |m: &serde_json::Map<String, Value>, k: &str| {
                 m.get(k).and_then(Value::as_str).map(str::to_string)

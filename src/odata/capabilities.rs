@@ -795,6 +795,61 @@ mod tests {
     }
 
     #[test]
+    fn table_follows_the_documented_general_rules() {
+        let caps = Capabilities::parse(CAPABILITIES_TOML).unwrap();
+        let rows = caps
+            .entities
+            .iter()
+            .flat_map(|e| e.properties.iter().map(move |p| (e.name.as_str(), p)))
+            .chain(
+                caps.complex
+                    .values()
+                    .flat_map(|c| c.properties.iter().map(move |p| (c.name.as_str(), p))),
+            );
+        for (owner, p) in rows {
+            let at = format!("{owner}.{}", p.name);
+            // `ne` and `not` are never available by default (aad-advanced-queries.md)
+            assert_ne!(p.filter_mode(FilterOp::Ne), Some(Mode::Default), "{at}");
+            assert_ne!(p.filter_mode(FilterOp::Not), Some(Mode::Default), "{at}");
+            assert_ne!(
+                p.filter_mode(FilterOp::EndsWith),
+                Some(Mode::Default),
+                "{at}"
+            );
+            assert_ne!(p.filter_mode(FilterOp::Count), Some(Mode::Default), "{at}");
+            // `in` works by default only where `eq` does
+            if p.filter_mode(FilterOp::In) == Some(Mode::Default) {
+                assert_eq!(p.filter_mode(FilterOp::Eq), Some(Mode::Default), "{at}");
+            }
+            // endsWith only on mail, otherMails, userPrincipalName, proxyAddresses
+            if p.filter_mode(FilterOp::EndsWith).is_some() {
+                assert!(
+                    ["mail", "otherMails", "userPrincipalName", "proxyAddresses"]
+                        .contains(&p.name.as_str()),
+                    "{at}"
+                );
+            }
+            // /$count and lambdas only make sense on collections
+            if p.filter_mode(FilterOp::Count).is_some() {
+                assert!(p.ty.collection, "{at}");
+            }
+            // no operator listed twice, and never in both modes
+            for op in FilterOp::ALL {
+                let n = p.filter_default.iter().filter(|o| **o == op).count()
+                    + p.filter_advanced.iter().filter(|o| **o == op).count();
+                assert!(n <= 1, "{at}: {op} listed {n} times");
+            }
+            // string functions only on strings
+            if p.filter_mode(FilterOp::StartsWith).is_some() {
+                assert_eq!(p.ty.base, BaseType::String, "{at}");
+            }
+            if !p.values.is_empty() {
+                assert_eq!(p.ty.base, BaseType::String, "{at}");
+            }
+        }
+    }
+
+    #[test]
     fn lookups_are_case_insensitive_and_typed() {
         let caps = capabilities();
         let user = caps.entity("USERS").unwrap();

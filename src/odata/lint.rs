@@ -987,9 +987,9 @@ impl<'a> FilterLinter<'a> {
                 self.diag(
                     Code::UnsupportedExpression,
                     whole.span.clone(),
-                    Severity::Error,
+                    Severity::Warning,
                     format!(
-                        "Graph cannot compare the result of {}() with a value",
+                        "comparing the result of {}() with a value is not documented for directory objects",
                         c.name
                     ),
                     Some(
@@ -1255,23 +1255,22 @@ impl<'a> FilterLinter<'a> {
             );
             return;
         }
-        if func == FilterOp::EndsWith {
-            if !ENDSWITH_PROPS
+        if func == FilterOp::EndsWith
+            && !ENDSWITH_PROPS
                 .iter()
                 .any(|n| n.eq_ignore_ascii_case(&r.prop.name))
-            {
-                self.diag(
-                    Code::UnsupportedOperator,
-                    call.name_span.clone(),
-                    Severity::Error,
-                    format!("endsWith is not supported on '{}'", r.text),
-                    Some(format!(
-                        "endsWith works only on {} (advanced queries)",
-                        ENDSWITH_PROPS.join(", ")
-                    )),
-                );
-                return;
-            }
+        {
+            self.diag(
+                Code::UnsupportedOperator,
+                call.name_span.clone(),
+                Severity::Error,
+                format!("endsWith is not supported on '{}'", r.text),
+                Some(format!(
+                    "endsWith works only on {} (advanced queries)",
+                    ENDSWITH_PROPS.join(", ")
+                )),
+            );
+            return;
         }
         self.check_op(&r, func, p.span(), e.span.clone(), negated);
         match call.args[1].as_literal().map(|l| &l.value) {
