@@ -146,14 +146,25 @@ pub async fn run(settings: &Settings) -> u8 {
         None
     };
     let (tx, rx) = mpsc::unbounded_channel::<Action>();
-    let auth = match crate::auth::Authenticator::from_settings(&settings, Default::default()) {
+    // One recorder for sign-in and Graph exchanges: the inspector shows both.
+    let recorder = crate::graph::Recorder::new(500);
+    let auth_opts = crate::auth::AuthOptions {
+        recorder: recorder.clone(),
+        ..Default::default()
+    };
+    let auth = match crate::auth::Authenticator::from_settings(&settings, auth_opts) {
         Ok(a) => Arc::new(a),
         Err(e) => {
             eprintln!("graphtui: cannot set up sign-in: {e}");
             return crate::cli::exit::FAILURE;
         }
     };
-    let client = match crate::graph::GraphClient::new(&settings, auth.clone()) {
+    let client_opts = crate::graph::ClientOptions {
+        recorder: Some(recorder),
+        ..Default::default()
+    };
+    let client = match crate::graph::GraphClient::with_options(&settings, auth.clone(), client_opts)
+    {
         Ok(c) => c,
         Err(e) => {
             eprintln!("graphtui: cannot set up the Graph client: {e}");

@@ -51,6 +51,9 @@ pub fn update(m: &mut Model, a: Action) -> Vec<Command> {
             vec![]
         }
         Action::Exchanged(x) => {
+            if m.exchanges.iter().rev().take(64).any(|e| e.id == x.id) {
+                return vec![];
+            }
             m.exchanges.push(*x);
             if m.exchanges.len() > MAX_EXCHANGES {
                 m.exchanges.remove(0);

@@ -97,7 +97,7 @@ impl Worker {
             slots: HashMap::new(),
             signin: None,
             data_dir,
-            ids: Arc::new(AtomicU64::new(1)),
+            ids: Arc::new(AtomicU64::new(1 << 40)),
         }
     }
 
@@ -233,7 +233,10 @@ impl Ctx {
     async fn send(&self, req: Request) -> Sent {
         let _guard = InFlight::new(&self.tx);
         let mut sent = self.backend.send(req, self.tx.clone()).await;
-        sent.exchange.id = self.ids.fetch_add(1, Ordering::Relaxed);
+        // Recorded exchanges keep the recorder's id; others get one from a separate range.
+        if sent.exchange.id == 0 {
+            sent.exchange.id = self.ids.fetch_add(1, Ordering::Relaxed);
+        }
         let _ = self
             .tx
             .send(Action::Exchanged(Box::new(sent.exchange.clone())));
