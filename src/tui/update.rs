@@ -1083,7 +1083,13 @@ enum Rel {
 
 fn relationship(m: &mut Model, rel: Rel) -> Vec<Command> {
     let Some((kind, v)) = current_object(m) else {
-        m.status = Some("select a user or group first".into());
+        let loading =
+            matches!(m.top().map(|v| &v.body), Some(Body::Detail(d)) if d.value.is_none());
+        m.status = Some(if loading {
+            "still loading this object; try again in a moment".into()
+        } else {
+            "select a user or group first".into()
+        });
         return vec![];
     };
     let Some(id) = object_id(&v) else {
