@@ -39,6 +39,7 @@ pub fn header_of(s: &Settings) -> Header {
         },
         account: None,
         api_version: s.api_version.as_str().to_string(),
+        graph_base: s.graph_base(),
         read_only: s.read_only,
         demo: s.demo,
         ..Header::default()

@@ -1852,6 +1852,14 @@ pub fn to_csv(objects: &[&Value], columns: &[String]) -> String {
 }
 
 fn copy(m: &mut Model, c: char) -> Vec<Command> {
+    let base = m.header.graph_base.clone();
+    let abs = |u: &str| {
+        if u.starts_with("http://") || u.starts_with("https://") {
+            u.to_string()
+        } else {
+            format!("{base}{u}")
+        }
+    };
     let Some(v) = m.top() else { return vec![] };
     let text = match (&v.body, c) {
         (Body::List(l), 'c') => l
@@ -1859,10 +1867,10 @@ fn copy(m: &mut Model, c: char) -> Vec<Command> {
             .map(|r| cell_text(l.columns.get(l.col).and_then(|c| r.get(c)))),
         (Body::List(l), 'r') => l.selected().map(|r| r.to_string()),
         (Body::List(l), 'i') => l.selected().and_then(object_id),
-        (Body::List(l), 'u') => Some(curl_of("GET", &l.request_url, &l.request_headers)),
+        (Body::List(l), 'u') => Some(curl_of("GET", &abs(&l.request_url), &l.request_headers)),
         (Body::Detail(d), 'r' | 'c') => d.value.as_ref().map(|v| v.to_string()),
         (Body::Detail(d), 'i') => d.value.as_ref().and_then(object_id),
-        (Body::Detail(d), 'u') => Some(curl_of("GET", &d.path, &[])),
+        (Body::Detail(d), 'u') => Some(curl_of("GET", &abs(&d.path), &[])),
         _ => None,
     };
     match text {
@@ -2262,6 +2270,35 @@ mod tests {
             Some(Overlay::Inspector(Inspector { selected: 0, .. }))
         ));
         assert!(matches!(m.top_list().unwrap().load, Load::Failed { .. }));
+    }
+
+    #[test]
+    fn copy_request_as_curl_is_absolute_and_redacted() {
+        let mut m = model();
+        m.header.graph_base = "https://graph.microsoft.com/v1.0".into();
+        let q = Query {
+            search: "\"displayName:ann\"".into(),
+            ..Query::default()
+        };
+        open_collection(&mut m, "Users", Kind::User, "/users", Some(q));
+        update(&mut m, Action::Copy);
+        let c = update(&mut m, key('u'));
+        let [Command::Clipboard(s)] = &c[..] else {
+            panic!("{c:?}")
+        };
+        assert!(
+            s.starts_with("curl -X GET 'https://graph.microsoft.com/v1.0/users?"),
+            "{s}"
+        );
+        assert!(s.contains("-H 'ConsistencyLevel: eventual'"), "{s}");
+        assert_eq!(
+            curl_of(
+                "GET",
+                "u",
+                &[("Authorization".into(), "Bearer secret".into())]
+            ),
+            "curl -X GET 'u' -H \"Authorization: Bearer $TOKEN\""
+        );
     }
 
     #[test]
