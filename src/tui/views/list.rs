@@ -69,7 +69,15 @@ pub fn draw(f: &mut Frame, area: Rect, l: &ListView, ui: &Ui) {
     }
     if let Some((c, asc)) = &l.sort {
         spans.push(Span::styled(
-            format!("  sorted by {c} {}", if *asc { "↑" } else { "↓" }),
+            format!(
+                "  sorted by {c} {}{}",
+                if *asc { "↑" } else { "↓" },
+                if l.partial() {
+                    " (loaded rows only; $orderby sorts on the server)"
+                } else {
+                    ""
+                }
+            ),
             t.dim,
         ));
     }
