@@ -65,7 +65,7 @@ fn user(i: usize) -> Value {
         "displayName": format!("User {i:03}"),
         "userPrincipalName": format!("user{i:03}@contoso.onmicrosoft.com"),
         "mail": format!("user{i:03}@contoso.com"),
-        "jobTitle": if i % 2 == 0 { "Engineer" } else { "Manager" },
+        "jobTitle": if i.is_multiple_of(2) { "Engineer" } else { "Manager" },
         "department": "Sales",
     })
 }
@@ -473,4 +473,49 @@ fn hundred_thousand_rows_render_in_visible_window_time() {
     assert!(per_frame.as_millis() < 50, "{per_frame:?} per frame");
     let out = render(&m);
     assert!(out.contains("100,000 of 100,000 loaded"));
+}
+
+#[test]
+fn tiny_terminals_never_panic() {
+    for (w, h) in [(1u16, 1u16), (10, 3), (20, 6), (40, 10), (80, 12)] {
+        let mut m = users_list(w, h, 30);
+        let _ = render(&m);
+        update(&mut m, Action::QueryBar);
+        for c in "startsWith(dis".chars() {
+            update(&mut m, key(KeyCode::Char(c)));
+        }
+        let _ = render(&m);
+        update(&mut m, key(KeyCode::Esc));
+        update(&mut m, key(KeyCode::Esc));
+        for a in [
+            Action::Palette,
+            Action::Help,
+            Action::Columns,
+            Action::Export,
+            Action::Copy,
+        ] {
+            update(&mut m, a);
+            let _ = render(&m);
+            update(&mut m, Action::Back);
+            update(&mut m, key(KeyCode::Esc));
+        }
+        update(&mut m, Action::Exchanged(Box::new(exchange_403())));
+        update(&mut m, Action::Inspector);
+        let _ = render(&m);
+        update(&mut m, Action::Back);
+        update(&mut m, Action::Open);
+        let _ = render(&m);
+        m.signin = Some(Default::default());
+        m.stack.clear();
+        update(
+            &mut m,
+            Action::SignInCode {
+                user_code: "ABCD".into(),
+                verification_uri: "u".into(),
+                message: "m".into(),
+                expires_in: 5,
+            },
+        );
+        let _ = render(&m);
+    }
 }

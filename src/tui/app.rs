@@ -39,6 +39,7 @@ pub fn header_of(s: &Settings) -> Header {
         },
         account: None,
         api_version: s.api_version.as_str().to_string(),
+        graph_base: s.graph_base(),
         read_only: s.read_only,
         demo: s.demo,
         ..Header::default()
@@ -82,15 +83,6 @@ pub fn event_action(m: &Model, keys: &KeyMap, ev: Event) -> Option<Action> {
             }
             _ => None,
         },
-        Event::Paste(s) => match &m.overlay {
-            Some(Overlay::Palette(_) | Overlay::QueryBar(_)) => {
-                None.or(Some(Action::Status(format!(
-                    "pasted {} characters: type them or use :get",
-                    s.chars().count()
-                ))))
-            }
-            _ => None,
-        },
         _ => None,
     }
 }
@@ -105,13 +97,9 @@ fn init_logging(data_dir: &Path, verbose: u8) -> Option<PathBuf> {
         .append(true)
         .open(&path)
         .ok()?;
-    let level = match verbose {
-        0 => "graphtui=info",
-        1 => "graphtui=debug",
-        _ => "graphtui=trace",
-    };
+    // Fails harmlessly when a subscriber is already installed (then it logs to `path` too).
     let _ = tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::new(level))
+        .with_env_filter(tracing_subscriber::EnvFilter::new("graphtui=info"))
         .with_writer(std::sync::Mutex::new(file))
         .with_ansi(false)
         .try_init();
@@ -217,14 +205,25 @@ pub async fn run(settings: &Settings) -> u8 {
         None
     };
     let (tx, rx) = mpsc::unbounded_channel::<Action>();
-    let auth = match crate::auth::Authenticator::from_settings(&settings, Default::default()) {
+    // One recorder for sign-in and Graph exchanges: the inspector shows both.
+    let recorder = crate::graph::Recorder::new(500);
+    let auth_opts = crate::auth::AuthOptions {
+        recorder: recorder.clone(),
+        ..Default::default()
+    };
+    let auth = match crate::auth::Authenticator::from_settings(&settings, auth_opts) {
         Ok(a) => Arc::new(a),
         Err(e) => {
             eprintln!("graphtui: cannot set up sign-in: {e}");
             return crate::cli::exit::FAILURE;
         }
     };
-    let client = match crate::graph::GraphClient::new(&settings, auth.clone()) {
+    let client_opts = crate::graph::ClientOptions {
+        recorder: Some(recorder),
+        ..Default::default()
+    };
+    let client = match crate::graph::GraphClient::with_options(&settings, auth.clone(), client_opts)
+    {
         Ok(c) => c,
         Err(e) => {
             eprintln!("graphtui: cannot set up the Graph client: {e}");

@@ -20,6 +20,26 @@ pub struct GraphBackend {
 impl GraphBackend {
     /// A backend; throttling events of `client` are forwarded to `events` from now on.
     pub fn new(client: GraphClient, auth: Arc<Authenticator>, events: Events) -> GraphBackend {
+        // Every exchange the client records (each retry, sign-in requests when the recorder is
+        // shared with auth) goes to the inspector; `update` drops ids it already has.
+        let mut recorded = client.recorder().subscribe();
+        let ex_events = events.clone();
+        tokio::spawn(async move {
+            loop {
+                match recorded.recv().await {
+                    Ok(x) => {
+                        if ex_events
+                            .send(Action::Exchanged(Box::new(convert(&x))))
+                            .is_err()
+                        {
+                            return;
+                        }
+                    }
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+                    Err(_) => return,
+                }
+            }
+        });
         let mut rx = client.events();
         tokio::spawn(async move {
             while let Ok(e) = rx.recv().await {
@@ -50,7 +70,7 @@ impl GraphBackend {
 
 fn convert(x: &crate::graph::Exchange) -> Exchange {
     Exchange {
-        id: 0,
+        id: x.id,
         method: x.method.clone(),
         url: x.url.clone(),
         request_headers: x.request_headers.clone(),

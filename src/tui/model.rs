@@ -38,6 +38,8 @@ pub struct Header {
     pub cloud: String,
     pub account: Option<String>,
     pub api_version: String,
+    /// The versioned Graph root requests are relative to (for copy-as-curl).
+    pub graph_base: String,
     pub read_only: bool,
     pub demo: bool,
     pub in_flight: i32,

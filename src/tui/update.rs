@@ -51,6 +51,9 @@ pub fn update(m: &mut Model, a: Action) -> Vec<Command> {
             vec![]
         }
         Action::Exchanged(x) => {
+            if m.exchanges.iter().rev().take(64).any(|e| e.id == x.id) {
+                return vec![];
+            }
             m.exchanges.push(*x);
             if m.exchanges.len() > MAX_EXCHANGES {
                 m.exchanges.remove(0);
@@ -1080,7 +1083,13 @@ enum Rel {
 
 fn relationship(m: &mut Model, rel: Rel) -> Vec<Command> {
     let Some((kind, v)) = current_object(m) else {
-        m.status = Some("select a user or group first".into());
+        let loading =
+            matches!(m.top().map(|v| &v.body), Some(Body::Detail(d)) if d.value.is_none());
+        m.status = Some(if loading {
+            "still loading this object; try again in a moment".into()
+        } else {
+            "select a user or group first".into()
+        });
         return vec![];
     };
     let Some(id) = object_id(&v) else {
@@ -1838,6 +1847,14 @@ pub fn to_csv(objects: &[&Value], columns: &[String]) -> String {
 }
 
 fn copy(m: &mut Model, c: char) -> Vec<Command> {
+    let base = m.header.graph_base.clone();
+    let abs = |u: &str| {
+        if u.starts_with("http://") || u.starts_with("https://") {
+            u.to_string()
+        } else {
+            format!("{base}{u}")
+        }
+    };
     let Some(v) = m.top() else { return vec![] };
     let text = match (&v.body, c) {
         (Body::List(l), 'c') => l
@@ -1845,10 +1862,10 @@ fn copy(m: &mut Model, c: char) -> Vec<Command> {
             .map(|r| cell_text(l.columns.get(l.col).and_then(|c| r.get(c)))),
         (Body::List(l), 'r') => l.selected().map(|r| r.to_string()),
         (Body::List(l), 'i') => l.selected().and_then(object_id),
-        (Body::List(l), 'u') => Some(curl_of("GET", &l.request_url, &l.request_headers)),
+        (Body::List(l), 'u') => Some(curl_of("GET", &abs(&l.request_url), &l.request_headers)),
         (Body::Detail(d), 'r' | 'c') => d.value.as_ref().map(|v| v.to_string()),
         (Body::Detail(d), 'i') => d.value.as_ref().and_then(object_id),
-        (Body::Detail(d), 'u') => Some(curl_of("GET", &d.path, &[])),
+        (Body::Detail(d), 'u') => Some(curl_of("GET", &abs(&d.path), &[])),
         _ => None,
     };
     match text {
@@ -2248,6 +2265,35 @@ mod tests {
             Some(Overlay::Inspector(Inspector { selected: 0, .. }))
         ));
         assert!(matches!(m.top_list().unwrap().load, Load::Failed { .. }));
+    }
+
+    #[test]
+    fn copy_request_as_curl_is_absolute_and_redacted() {
+        let mut m = model();
+        m.header.graph_base = "https://graph.microsoft.com/v1.0".into();
+        let q = Query {
+            search: "\"displayName:ann\"".into(),
+            ..Query::default()
+        };
+        open_collection(&mut m, "Users", Kind::User, "/users", Some(q));
+        update(&mut m, Action::Copy);
+        let c = update(&mut m, key('u'));
+        let [Command::Clipboard(s)] = &c[..] else {
+            panic!("{c:?}")
+        };
+        assert!(
+            s.starts_with("curl -X GET 'https://graph.microsoft.com/v1.0/users?"),
+            "{s}"
+        );
+        assert!(s.contains("-H 'ConsistencyLevel: eventual'"), "{s}");
+        assert_eq!(
+            curl_of(
+                "GET",
+                "u",
+                &[("Authorization".into(), "Bearer secret".into())]
+            ),
+            "curl -X GET 'u' -H \"Authorization: Bearer $TOKEN\""
+        );
     }
 
     #[test]

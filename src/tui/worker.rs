@@ -116,7 +116,7 @@ impl Worker {
             slots: HashMap::new(),
             signin: None,
             data_dir,
-            ids: Arc::new(AtomicU64::new(1)),
+            ids: Arc::new(AtomicU64::new(1 << 40)),
         }
     }
 
@@ -252,7 +252,10 @@ impl Ctx {
     async fn send(&self, req: Request) -> Sent {
         let _guard = InFlight::new(&self.tx);
         let mut sent = self.backend.send(req, self.tx.clone()).await;
-        sent.exchange.id = self.ids.fetch_add(1, Ordering::Relaxed);
+        // Recorded exchanges keep the recorder's id; others get one from a separate range.
+        if sent.exchange.id == 0 {
+            sent.exchange.id = self.ids.fetch_add(1, Ordering::Relaxed);
+        }
         let _ = self
             .tx
             .send(Action::Exchanged(Box::new(sent.exchange.clone())));
@@ -743,6 +746,30 @@ mod tests {
                 ..
             }
         ));
+    }
+
+    #[tokio::test]
+    async fn query_history_and_exports_are_written_to_the_data_dir() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = fake(&[]);
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let mut w = Worker::new(f, tx, dir.path().to_path_buf());
+        let mut h = BTreeMap::new();
+        h.insert("/users".to_string(), vec!["$top=5".to_string()]);
+        w.run(Command::SaveHistory(h.clone()));
+        w.run(Command::Export {
+            stem: "Users".into(),
+            extension: "csv",
+            contents: "id\n1\n".into(),
+        });
+        let r = results(&mut rx).await;
+        assert!(
+            matches!(&r[0], Action::Status(s) if s.starts_with("exported to")),
+            "{r:?}"
+        );
+        assert_eq!(load_history(dir.path()), h);
+        let csv = std::fs::read_to_string(dir.path().join("exports/Users.csv")).unwrap();
+        assert_eq!(csv, "id\n1\n");
     }
 
     #[tokio::test]

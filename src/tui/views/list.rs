@@ -69,7 +69,15 @@ pub fn draw(f: &mut Frame, area: Rect, l: &ListView, ui: &Ui) {
     }
     if let Some((c, asc)) = &l.sort {
         spans.push(Span::styled(
-            format!("  sorted by {c} {}", if *asc { "↑" } else { "↓" }),
+            format!(
+                "  sorted by {c} {}{}",
+                if *asc { "↑" } else { "↓" },
+                if l.partial() {
+                    " (loaded rows only; $orderby sorts on the server)"
+                } else {
+                    ""
+                }
+            ),
             t.dim,
         ));
     }
@@ -132,8 +140,17 @@ pub fn draw(f: &mut Frame, area: Rect, l: &ListView, ui: &Ui) {
         })
         .collect();
     let avail = table_area.width.saturating_sub(2) as usize;
-    let widths = column_widths(&l.columns, &cells, avail);
-    let header = Row::new(l.columns.iter().enumerate().map(|(i, c)| {
+    // Narrow terminals: hide trailing columns (never the focused one) rather than squeeze
+    // every column to a few characters, like k9s.
+    let shown = visible_columns(&l.columns, &cells, avail, l.col);
+    let cols: Vec<String> = shown.iter().map(|&i| l.columns[i].clone()).collect();
+    let cells: Vec<Vec<String>> = cells
+        .into_iter()
+        .map(|r| shown.iter().map(|&i| r[i].clone()).collect())
+        .collect();
+    let widths = column_widths(&cols, &cells, avail);
+    let header = Row::new(shown.iter().enumerate().map(|(k, &i)| {
+        let c = &l.columns[i];
         let mut name = c.clone();
         if let Some((sc, asc)) = &l.sort
             && sc == c
@@ -141,7 +158,7 @@ pub fn draw(f: &mut Frame, area: Rect, l: &ListView, ui: &Ui) {
             name.push_str(if *asc { " ↑" } else { " ↓" });
         }
         let style = if i == l.col { t.focus_col } else { t.accent };
-        Cell::from(truncate(&name, widths[i])).style(style)
+        Cell::from(truncate(&name, widths[k])).style(style)
     }));
     let rows = cells.into_iter().enumerate().map(|(ri, r)| {
         let selected = start + ri == l.cursor;
@@ -152,6 +169,14 @@ pub fn draw(f: &mut Frame, area: Rect, l: &ListView, ui: &Ui) {
         );
         if selected { row.style(t.selected) } else { row }
     });
+    let hidden = l.columns.len() - shown.len();
+    let block = if hidden > 0 {
+        block.title_bottom(Line::from(format!(
+            " +{hidden} columns (wider terminal or c) "
+        )))
+    } else {
+        block
+    };
     let title = format!(
         " {}/{} ",
         thousands((l.cursor + 1) as u64),
@@ -162,6 +187,35 @@ pub fn draw(f: &mut Frame, area: Rect, l: &ListView, ui: &Ui) {
         .column_spacing(1)
         .block(block.title_bottom(Line::from(title).right_aligned()));
     f.render_widget(table, table_area);
+}
+
+/// Which columns fit: drop trailing columns (keeping `focus`) while fitting them all would
+/// squeeze a column below 14 characters (or its natural width, if smaller).
+pub fn visible_columns(
+    cols: &[String],
+    cells: &[Vec<String>],
+    avail: usize,
+    focus: usize,
+) -> Vec<usize> {
+    let natural = |i: usize| {
+        let data = cells.iter().map(|r| r[i].width()).max().unwrap_or(0);
+        (cols[i].width() + 2).max(data).clamp(2, MAX_COL)
+    };
+    let mut shown: Vec<usize> = (0..cols.len()).collect();
+    while shown.len() > 2 {
+        let need: usize =
+            shown.iter().map(|&i| natural(i).min(14)).sum::<usize>() + shown.len() - 1;
+        if need <= avail {
+            break;
+        }
+        match shown.iter().rposition(|&i| i != focus) {
+            Some(p) => {
+                shown.remove(p);
+            }
+            None => break,
+        }
+    }
+    shown
 }
 
 /// Widths from the header and visible cells, capped, shrunk to fit `avail`.

@@ -31,17 +31,18 @@ pub fn draw(f: &mut Frame, area: Rect, m: &Model, ui: &Ui) {
             ]));
             lines.push(Line::from("2. Enter the code:"));
             lines.push(Line::from(""));
-            let spaced: String = code
-                .chars()
-                .map(|c| c.to_string())
-                .collect::<Vec<_>>()
-                .join(" ");
+            // Full-width letters: twice as wide as the text around them, easy to read off.
+            let big: String = code.chars().map(fullwidth).collect();
             lines.push(
                 Line::from(Span::styled(
-                    format!("  {spaced}  "),
+                    format!("  {big}  "),
                     t.badge.add_modifier(Modifier::BOLD),
                 ))
                 .alignment(Alignment::Center),
+            );
+            lines.push(
+                Line::from(Span::styled(format!("{code}   (y copies it)"), t.dim))
+                    .alignment(Alignment::Center),
             );
             lines.push(Line::from(""));
             let rem = s.remaining();
@@ -72,4 +73,12 @@ pub fn draw(f: &mut Frame, area: Rect, m: &Model, ui: &Ui) {
             .wrap(Wrap { trim: false }),
         box_area,
     );
+}
+
+/// The full-width form of a printable ASCII character (`A` → `Ａ`).
+fn fullwidth(c: char) -> char {
+    match c {
+        '!'..='~' => char::from_u32(c as u32 - 0x21 + 0xFF01).unwrap_or(c),
+        c => c,
+    }
 }
