@@ -1057,9 +1057,17 @@ async fn batch_keeps_item_errors_and_retries_throttled_items() {
         .collect();
     reqs[7] = GraphRequest::get("/users/9999");
     reqs[8] = GraphRequest::get("https://elsewhere.test/v1.0/users/1");
+    reqs.push(GraphRequest {
+        method: reqwest::Method::PATCH,
+        url: "/users/1".into(),
+        headers: vec![],
+        body: Some(json!({"displayName": "x"})),
+    });
     let out = c.batch(reqs).await;
-    assert_eq!(out.len(), 25);
-    for (i, r) in out.iter().enumerate() {
+    assert_eq!(out.len(), 26);
+    // Read-only mode (the default) refuses the write item without sending it.
+    assert!(matches!(out[25], Err(GraphError::ReadOnly { .. })));
+    for (i, r) in out.iter().take(25).enumerate() {
         match i {
             7 => assert_eq!(
                 r.as_ref().unwrap_err().api().unwrap().code.as_deref(),
@@ -1735,4 +1743,75 @@ async fn demo_session_signs_in_to_an_embedded_sandbox() {
         !tmp.path().join("tokens.json").exists(),
         "demo writes nothing"
     );
+}
+
+#[tokio::test]
+async fn sandbox_failed_refresh_means_sign_in_again_and_batch_fans_out() {
+    let sandbox = sb::start(100, "refresh-expired,fast-poll").await;
+    let tmp = tempfile::tempdir().unwrap();
+    let s = sb::settings(&sandbox, tmp.path(), None, None);
+    let rec = Recorder::default();
+    let auth =
+        Arc::new(Authenticator::new(&s, Arc::new(MemoryStore::new()), auth_opts(&rec)).unwrap());
+    device_login(&auth).await.0.unwrap();
+    let c = client(&s, auth.clone(), &rec);
+
+    // $batch: 25 requests go out as 20 + 5, item errors stay per item.
+    let ids: Vec<String> = c
+        .get(GraphRequest::get("/users?$top=24&$select=id"))
+        .await
+        .unwrap()
+        .json()
+        .unwrap()["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["id"].as_str().unwrap().to_string())
+        .collect();
+    let mut reqs: Vec<GraphRequest> = ids
+        .iter()
+        .map(|id| GraphRequest::get(format!("/users/{id}?$select=id,displayName")))
+        .collect();
+    reqs.push(GraphRequest::get(
+        "/users/00000000-0000-0000-0000-000000000000",
+    ));
+    let out = c.batch(reqs).await;
+    assert_eq!(out.len(), 25);
+    for (i, r) in out.iter().take(24).enumerate() {
+        assert_eq!(r.as_ref().unwrap().json().unwrap()["id"], ids[i].as_str());
+    }
+    let last = out[24].as_ref().unwrap_err().api().unwrap();
+    assert_eq!(last.status, 404);
+    assert_eq!(last.code.as_deref(), Some("Request_ResourceNotFound"));
+    let batches = sb::log(&sandbox)
+        .await
+        .iter()
+        .filter(|e| e["path"].as_str().unwrap().ends_with("/$batch"))
+        .count();
+    assert_eq!(batches, 2);
+
+    // Every access token expires and refresh tokens are dead: the client says sign in again.
+    let mut events = c.events();
+    let r = reqwest::Client::new()
+        .post(format!("{}/_sandbox/tokens/expire", sandbox.url()))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success());
+    let e = c.get(GraphRequest::get("/me")).await.unwrap_err();
+    assert!(matches!(e, GraphError::SignIn(_)), "{e:?}");
+    assert_eq!(e.exit_code(), 3);
+    assert!(e.to_string().contains("AADSTS700082"), "{e}");
+    let mut saw = false;
+    while let Ok(ev) = events.try_recv() {
+        saw |= matches!(ev, ClientEvent::SignInNeeded { .. });
+    }
+    assert!(saw);
+
+    let bad = sb::start(100, "bad-verification-code,fast-poll").await;
+    let s = sb::settings(&bad, tmp.path(), None, None);
+    let auth = Authenticator::new(&s, Arc::new(MemoryStore::new()), auth_opts(&rec)).unwrap();
+    let e = device_login(&auth).await.0.unwrap_err();
+    assert_eq!(e.aad().unwrap().error, "bad_verification_code");
+    assert!(e.to_string().contains("not recognise"), "{e}");
 }

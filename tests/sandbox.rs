@@ -470,6 +470,31 @@ async fn device_scenarios() {
         }
         sb.shutdown().await;
     }
+    // Sign in as a guest by scenario.
+    let sb = start(Some("pending-polls=0,sign-in-as=guest")).await;
+    let dc: Value =
+        json_of(devicecode(&c, &sb, "common", PUBLIC_CLIENT_ID, "User.Read").await).await;
+    let t: Value = json_of(poll(&c, &sb, dc["device_code"].as_str().unwrap()).await).await;
+    let (_, p, _) = claims(t["access_token"].as_str().unwrap());
+    assert!(p["upn"].as_str().unwrap().contains("#EXT#"));
+    sb.shutdown().await;
+    // `.default` grants the consented set.
+    let sb = start(Some("pending-polls=0")).await;
+    let dc: Value = json_of(
+        devicecode(
+            &c,
+            &sb,
+            "common",
+            PUBLIC_CLIENT_ID,
+            "https://graph.microsoft.com/.default offline_access",
+        )
+        .await,
+    )
+    .await;
+    let t: Value = json_of(poll(&c, &sb, dc["device_code"].as_str().unwrap()).await).await;
+    assert!(t["scope"].as_str().unwrap().contains("Directory.Read.All"));
+    assert!(t["refresh_token"].is_string());
+    sb.shutdown().await;
     let sb = start(Some("fast-poll")).await;
     let dc: Value =
         json_of(devicecode(&c, &sb, "common", PUBLIC_CLIENT_ID, "User.Read").await).await;
@@ -1568,6 +1593,96 @@ async fn groups_members_owners_and_actions() {
 }
 
 #[tokio::test]
+async fn organization_devices_service_principals_and_roles() {
+    let sb = start(None).await;
+    let c = client();
+    let tok = user_token(&c, &sb).await;
+    let v = json_of(get(&c, &sb, &tok, "/v1.0/organization?$select=id,displayName").await).await;
+    assert_eq!(
+        v["@odata.context"],
+        format!("{}/v1.0/$metadata#organization(id,displayName)", sb.url())
+    );
+    assert_eq!(v["value"][0]["id"], sb.tenant_id());
+    assert_eq!(v["value"][0]["displayName"], "Contoso Sandbox");
+    let v = json_of(
+        get(
+            &c,
+            &sb,
+            &tok,
+            &format!("/v1.0/organization/{}", sb.tenant_id()),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(v["verifiedDomains"][0]["name"], sb.domain());
+    let v = json_of(get(&c, &sb, &tok, "/v1.0/devices?$top=3").await).await;
+    assert_eq!(v["value"].as_array().unwrap().len(), 3);
+    assert!(v["@odata.nextLink"].is_string());
+    let v = json_of(
+        get(
+            &c,
+            &sb,
+            &tok,
+            "/v1.0/servicePrincipals?$filter=appId%20eq%20'14d82eec-204b-4c2f-b7e8-296a70dab67e'",
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(
+        v["value"][0]["displayName"],
+        "Microsoft Graph Command Line Tools"
+    );
+    let r = get(
+        &c,
+        &sb,
+        &tok,
+        "/v1.0/servicePrincipals?$filter=displayName%20ne%20'x'",
+    )
+    .await;
+    assert_eq!(r.status(), 400);
+    let v = json_of(get(&c, &sb, &tok, "/v1.0/directoryRoles").await).await;
+    let reader = v["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["displayName"] == "Global Reader")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        reader["roleTemplateId"],
+        "f2ef992c-3afb-46b9-b7cf-a126ee74c451"
+    );
+    let v = json_of(
+        get(
+            &c,
+            &sb,
+            &tok,
+            &format!(
+                "/v1.0/directoryRoles/{}/members",
+                reader["id"].as_str().unwrap()
+            ),
+        )
+        .await,
+    )
+    .await;
+    assert!(
+        v["value"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|u| u["userPrincipalName"] == sb.demo_user_upn())
+    );
+    // The limited app may not read devices.
+    let limited = app_token(&c, &sb, SANDBOX_LIMITED_APP_ID).await;
+    assert_eq!(get(&c, &sb, &limited, "/v1.0/devices").await.status(), 403);
+    assert_eq!(
+        get(&c, &sb, &limited, "/v1.0/organization").await.status(),
+        403
+    );
+    sb.shutdown().await;
+}
+
+#[tokio::test]
 async fn delta_rounds() {
     let sb = start(None).await;
     let c = client();
@@ -1702,6 +1817,20 @@ async fn throttling_and_5xx_faults() {
     assert_eq!(v["error"]["innerError"]["code"], "429");
     assert_eq!(v["error"]["innerError"]["status"], "429");
     assert_eq!(v["error"]["innerError"]["message"], "Please retry after");
+    set_faults(&c, &sb, json!({"throttle_every": 1})).await;
+    let r = get(&c, &sb, &tok, "/v1.0/users").await;
+    assert_eq!(
+        r.headers()["x-ms-throttle-information"],
+        "ResourceUnitLimitExceeded"
+    );
+    assert_eq!(
+        r.headers()["x-ms-throttle-scope"].to_str().unwrap(),
+        format!(
+            "Tenant_Application/Read/{PUBLIC_CLIENT_ID}/{}",
+            sb.tenant_id()
+        )
+    );
+    assert_eq!(r.headers()["x-ms-resource-unit"], "2");
     set_faults(&c, &sb, json!({"throttle_every": 1, "retry_after": 3})).await;
     assert_eq!(
         get(&c, &sb, &tok, "/v1.0/me").await.headers()["retry-after"],

@@ -206,6 +206,27 @@ fn render_scheme(r: &SchemeRequirement) -> String {
     if let Some(n) = r.note {
         s.push_str(&format!("  (hand-checked: {n})\n"));
     }
+    if r.exclusive {
+        let map = embedded();
+        for alt in &r.least {
+            let consent = alt.iter().any(|n| {
+                map.permission(n)
+                    .and_then(|p| p.scheme(r.scheme))
+                    .is_none_or(|i| i.requires_admin_consent)
+            });
+            s.push_str(&format!(
+                "  * {}{}\n",
+                alt.join(" + "),
+                if consent { "  [admin consent]" } else { "" }
+            ));
+        }
+        let names: Vec<&str> = r.candidates.iter().map(|c| c.name.as_str()).collect();
+        s.push_str(&format!(
+            "  also listed by permissions.json, not enough on their own here: {}\n",
+            names.join(", ")
+        ));
+        return s;
+    }
     let w = r.candidates.iter().map(|c| c.name.len()).max().unwrap_or(0);
     for c in &r.candidates {
         let mut flags = Vec::new();

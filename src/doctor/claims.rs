@@ -205,7 +205,7 @@ impl Claims {
 
     /// Whether the token is not valid yet at `now` (with 5 minutes of clock skew allowed).
     pub fn not_yet_valid(&self, now: i64) -> bool {
-        self.nbf.is_some_and(|n| n > now + 300)
+        self.nbf.is_some_and(|n| n > now.saturating_add(300))
     }
 
     /// Whether the audience is Microsoft Graph (any cloud's Graph root, or Graph's app id).
@@ -271,9 +271,9 @@ impl Claims {
             out.push(format!("dir roles: {}", names.join(", ")));
         }
         if let Some(exp) = self.exp {
-            let d = exp - now;
+            let d = exp.saturating_sub(now);
             let rel = if d <= 0 {
-                format!("expired {} ago", human_secs(-d))
+                format!("expired {} ago", human_secs(d.saturating_neg()))
             } else {
                 format!("in {}", human_secs(d))
             };
@@ -627,6 +627,28 @@ mod tests {
         #[test]
         fn never_panics_on_jwt_shaped_text(a in "[A-Za-z0-9_-]{0,20}", b in "[A-Za-z0-9_=+/-]{0,120}", c in "[A-Za-z0-9_.-]{0,20}") {
             let _ = Claims::decode(&format!("{a}.{b}.{c}"));
+        }
+
+        #[test]
+        fn never_panics_on_claims_of_any_type(
+            keys in proptest::collection::vec(prop_oneof![Just("aud"), Just("scp"), Just("roles"), Just("wids"), Just("exp"), Just("iat"), Just("nbf"), Just("amr"), Just("upn"), Just("tid"), Just("idtyp"), Just("xms_cc")], 0..8),
+            vals in proptest::collection::vec(prop_oneof![
+                any::<i64>().prop_map(serde_json::Value::from),
+                any::<f64>().prop_map(|f| serde_json::json!(f)),
+                ".{0,20}".prop_map(serde_json::Value::from),
+                Just(serde_json::Value::Null),
+                Just(serde_json::json!([1, "a", null, {"x": 1}])),
+                Just(serde_json::json!({"nested": true})),
+            ], 8),
+            now in any::<i64>(),
+        ) {
+            let mut m = serde_json::Map::new();
+            for (k, v) in keys.iter().zip(vals) {
+                m.insert(k.to_string(), v);
+            }
+            let c = Claims::decode(&fake_jwt(&serde_json::Value::Object(m))).unwrap();
+            let _ = (c.kind(), c.scheme(), c.is_expired(now), c.not_yet_valid(now), c.audience_is_graph());
+            let _ = c.summary_lines(now);
         }
 
         #[test]

@@ -335,7 +335,7 @@ impl GraphClient {
         GraphError::SignIn(e)
     }
 
-    fn check_writable(&self, req: &GraphRequest, url: &Url) -> Result<(), GraphError> {
+    pub(crate) fn check_writable(&self, req: &GraphRequest, url: &Url) -> Result<(), GraphError> {
         if !self.inner.read_only
             || req.method == reqwest::Method::GET
             || req.method == reqwest::Method::HEAD

@@ -57,6 +57,7 @@ pub fn parse_in(full: &str, span: Span) -> Result<Expr, ParseError> {
         return Err(ParseError::new(start..src.len(), "the filter is empty")
             .expecting(["an expression such as displayName eq 'Alice'"]));
     }
+    p.reject_option_prefix()?;
     let expr = p.parse_or()?;
     p.expect_end()?;
     Ok(expr)
@@ -171,6 +172,31 @@ impl<'a> Parser<'a> {
                 ),
             )
             .with_hint("remove redundant parentheses or 'not's"));
+        }
+        Ok(())
+    }
+
+    /// `$filter=displayName eq 'a'`: the option name was pasted along with the expression.
+    fn reject_option_prefix(&self) -> Result<(), ParseError> {
+        let first = self.peek_raw();
+        let second = self.peek_at(1);
+        if let (TokenKind::Ident(name), TokenKind::Symbol(eq)) = (&first.kind, &second.kind)
+            && eq == "="
+            && name.trim_start_matches('$').eq_ignore_ascii_case("filter")
+        {
+            let span = first.span.start..second.span.end;
+            let written = self.text(&span).to_string();
+            return Err(self.cold(|p| {
+                ParseError::new(
+                    span.clone(),
+                    format!(
+                        "the text starts with the option name '{written}' (column {}); give only the expression",
+                        p.col(span.start)
+                    ),
+                )
+                .expecting(["an expression such as displayName eq 'Alice'"])
+                .with_hint(format!("remove '{written}'"))
+            }));
         }
         Ok(())
     }

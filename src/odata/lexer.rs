@@ -467,18 +467,14 @@ impl<'a> Lexer<'a> {
         if self.bytes.get(i) == Some(&b'-') {
             i += 1;
         }
-        while let Some(&b) = self.bytes.get(i) {
-            let ok = b.is_ascii_alphanumeric()
-                || b == b'-'
-                || b == b'.'
-                || b == b':'
-                || b == b'_'
-                || (b == b'+' && i > start);
-            if ok {
-                i += 1;
-            } else {
+        while let Some(c) = self.char_at(i) {
+            let ok = c.is_alphanumeric()
+                || matches!(c, '-' | '.' | ':' | '_')
+                || (c == '+' && i > start);
+            if !ok {
                 break;
             }
+            i += c.len_utf8();
         }
         i
     }
@@ -764,6 +760,20 @@ mod tests {
         assert_eq!(toks[2].kind, TokenKind::String("Bob".into()));
         assert_eq!(toks[2].span, 15..20);
         assert_eq!(toks[3].kind, TokenKind::Eof);
+    }
+
+    #[test]
+    fn glued_names_and_dashes() {
+        let k = kinds("é-abc eq 1");
+        assert!(
+            matches!(&k[0], TokenKind::Error(e) if e.span == (0..6)),
+            "{k:?}"
+        );
+        let k = kinds("abc-déf");
+        assert!(
+            matches!(&k[0], TokenKind::Error(e) if e.span == (0..8)),
+            "{k:?}"
+        );
     }
 
     #[test]

@@ -152,6 +152,10 @@ pub enum Code {
     NoCapabilityData,
     /// An extension property, which graphtui cannot check.
     ExtensionProperty,
+    /// and/or nested deeper than Graph has accepted.
+    FilterTooDeep,
+    /// A note about `$expand` limits.
+    ExpandLimits,
 }
 
 impl Code {
@@ -1252,8 +1256,6 @@ impl<'a> FilterLinter<'a> {
             return;
         }
         if func == FilterOp::EndsWith {
-            self.report
-                .require_advanced("endsWith is supported only in advanced queries");
             if !ENDSWITH_PROPS
                 .iter()
                 .any(|n| n.eq_ignore_ascii_case(&r.prop.name))
@@ -1428,10 +1430,57 @@ pub fn lint_filter_expr(entity: &Entity, expr: &Expr) -> LintReport {
             Some("filter on signInActivity alone and narrow the results afterwards".into()),
         );
     }
+    // More than 15 OR-ed clauses (an `in` list counts each value) is rejected by default with
+    // "Too many child clauses specified in search filter expression containing 'OR' operators:
+    // 16. Max allowed: 15"; advanced queries lift the limit (microsoft-graph-docs issue #21098,
+    // filter-query-parameter.md).
+    let widest = widest_or(expr);
+    if widest > 15 {
+        l.report.require_advanced(format!(
+            "{widest} OR-ed values (or in-list items) exceed the default limit of 15"
+        ));
+    }
+    // "search filter expression has excessive height: 4. Max allowed: 3" (observed 2018,
+    // microsoft-graph-docs issue #3641; unverified whether still enforced).
+    let height = and_or_height(expr);
+    if height > 3 {
+        l.report.push(
+            Code::FilterTooDeep,
+            QueryPart::Filter,
+            expr.span.clone(),
+            Severity::Warning,
+            format!(
+                "and/or nested {height} levels deep; Graph has rejected filters deeper than 3 (\"excessive height\")"
+            ),
+            Some("rewrite as an or of ands: (a and c) or (b and c)".into()),
+        );
+    }
     l.report
         .diagnostics
         .sort_by_key(|d| (d.span.start, d.span.end, d.severity));
     l.report
+}
+
+/// The largest number of alternatives in one `or` chain or `in` list.
+fn widest_or(e: &Expr) -> usize {
+    let mut widest = 0;
+    e.walk(&mut |n| match &n.kind {
+        ExprKind::Or(items) => widest = widest.max(items.len()),
+        ExprKind::In { list, .. } => widest = widest.max(list.len()),
+        _ => {}
+    });
+    widest
+}
+
+/// Height of the and/or tree (a condition is 1; `not` and parentheses are transparent).
+fn and_or_height(e: &Expr) -> usize {
+    match &e.kind {
+        ExprKind::And(items) | ExprKind::Or(items) => {
+            1 + items.iter().map(and_or_height).max().unwrap_or(0)
+        }
+        ExprKind::Not { expr, .. } => and_or_height(expr),
+        _ => 1,
+    }
 }
 
 /// Parses and lints a `$filter`; a parse error becomes an error diagnostic.
@@ -1665,6 +1714,16 @@ fn lint_expand(src: &str, report: &mut LintReport) {
             return;
         }
     };
+    if !items.is_empty() {
+        report.push(
+            Code::ExpandLimits,
+            QueryPart::Expand,
+            0..src.len(),
+            Severity::Info,
+            "expanded relationships on directory objects return at most 20 objects (100 for registeredDevices) and no nextLink",
+            Some("to list every member, GET the relationship itself, e.g. /groups/{id}/members".into()),
+        );
+    }
     for item in items {
         let name = item.path.to_text();
         let nspan = item.path.span();
@@ -2004,6 +2063,26 @@ mod tests {
         let r = lint_filter(users(), "userType eq 'Guset'");
         assert_eq!(r.diagnostics[0].severity, Severity::Warning);
         assert!(r.diagnostics[0].hint.as_deref().unwrap().contains("Guest"));
+    }
+
+    #[test]
+    fn limits_from_observed_errors() {
+        let list: Vec<String> = (0..16).map(|i| format!("'u{i}@contoso.com'")).collect();
+        let f = format!("userPrincipalName in ({})", list.join(","));
+        let r = lint_filter(users(), &f);
+        assert!(r.advanced_query && !r.has_errors(), "{r:?}");
+        assert!(r.advanced_query_reasons[0].contains("16"));
+        let short = format!("userPrincipalName in ({})", list[..15].join(","));
+        assert!(!lint_filter(users(), &short).advanced_query);
+        let deep = "((groupTypes/any(c:c eq 'Unified') or (mailEnabled eq false and securityEnabled eq true)) and startswith(displayName, 'marketing'))";
+        let r = lint_filter(groups(), deep);
+        assert!(r.diagnostics.iter().any(|d| d.code == Code::FilterTooDeep));
+        let flat = "(groupTypes/any(c:c eq 'Unified') and startswith(displayName, 'marketing')) or (mailEnabled eq false and securityEnabled eq true and startswith(displayName, 'marketing'))";
+        let r = lint_filter(groups(), flat);
+        assert!(
+            !r.diagnostics.iter().any(|d| d.code == Code::FilterTooDeep),
+            "{r:?}"
+        );
     }
 
     #[test]

@@ -696,10 +696,10 @@ fn main_action(m: &mut Model, a: Action) -> Vec<Command> {
             vec![]
         }
         Action::Palette => {
-            m.overlay = Some(Overlay::Palette(Palette {
+            m.overlay = Some(Overlay::Palette(Box::new(Palette {
                 input: single_line(""),
                 selected: 0,
-            }));
+            })));
             vec![]
         }
         Action::QueryBar => open_query_bar(m),
@@ -817,6 +817,7 @@ fn main_action(m: &mut Model, a: Action) -> Vec<Command> {
             vec![]
         }
         Action::Cancel => {
+            let fresh = m.next_generation;
             let Some(v) = m.stack.last_mut() else {
                 return vec![];
             };
@@ -824,6 +825,9 @@ fn main_action(m: &mut Model, a: Action) -> Vec<Command> {
             if let Body::List(l) = &mut v.body
                 && matches!(l.load, Load::Loading { .. })
             {
+                // Results already on their way belong to the cancelled request: drop them.
+                v.generation = fresh;
+                m.next_generation += 1;
                 l.load = Load::Idle;
                 m.header.paging = None;
                 m.status = Some(format!(
@@ -1264,6 +1268,9 @@ fn open_query_bar(m: &mut Model) -> Vec<Command> {
         focus: 0,
         history_pos: None,
         completions: vec![],
+        completion_inserts: vec![],
+        completion_range: (0, 0),
+        confirm: false,
         completion_sel: 0,
     })));
     vec![]
@@ -1456,6 +1463,10 @@ fn overlay_action(m: &mut Model, a: Action) -> Vec<Command> {
 
 fn query_bar_key(m: &mut Model, k: KeyEvent) -> Vec<Command> {
     let kind = m.top_list().map(|l| l.kind).unwrap_or(Kind::User);
+    let path = m
+        .top_list()
+        .map(|l| l.source.current().to_string())
+        .unwrap_or_default();
     let hkey = m.top_list().map(history_key).unwrap_or_default();
     let history = m.history.get(&hkey).cloned().unwrap_or_default();
     let Some(Overlay::QueryBar(q)) = m.overlay.as_mut() else {
@@ -1476,9 +1487,15 @@ fn query_bar_key(m: &mut Model, k: KeyEvent) -> Vec<Command> {
                 return vec![];
             }
             let query = query_of(q);
-            let diags = query::diagnostics(&query);
-            if let Some(d) = diags.first() {
-                m.status = Some(format!("not run: {}", d.message));
+            let errors = query::diagnostics(&path, &query)
+                .into_iter()
+                .filter(|d| d.error)
+                .count();
+            if errors > 0 && !q.confirm {
+                q.confirm = true;
+                m.status = Some(format!(
+                    "not run: {errors} error(s) shown under the fields; Enter again sends it anyway"
+                ));
                 return vec![];
             }
             m.overlay = None;
@@ -1542,14 +1559,18 @@ fn query_bar_key(m: &mut Model, k: KeyEvent) -> Vec<Command> {
         _ => {
             if let Some(t) = q.inputs.get_mut(q.focus) {
                 t.input(k);
+                q.confirm = false;
                 let text = t.lines().join(" ");
                 let col = t.cursor().1;
-                let before: String = text.chars().take(col).collect();
-                q.completions = if matches!(k.code, KeyCode::Char(_)) {
-                    query::complete(kind, q.focus, &before)
+                let cursor: usize = text.chars().take(col).map(char::len_utf8).sum();
+                let (range, items) = if matches!(k.code, KeyCode::Char(_)) {
+                    query::completions(kind, &path, q.focus, &text, cursor)
                 } else {
-                    vec![]
+                    (0..0, vec![])
                 };
+                q.completion_range = (range.start, range.end);
+                q.completions = items.iter().map(|(l, _)| l.clone()).collect();
+                q.completion_inserts = items.into_iter().map(|(_, i)| i).collect();
                 q.completion_sel = 0;
             }
         }
@@ -1558,23 +1579,25 @@ fn query_bar_key(m: &mut Model, k: KeyEvent) -> Vec<Command> {
 }
 
 fn accept_completion(q: &mut QueryBar) {
-    let Some(c) = q.completions.get(q.completion_sel).cloned() else {
+    let Some(ins) = q.completion_inserts.get(q.completion_sel).cloned() else {
         return;
     };
     if let Some(t) = q.inputs.get_mut(q.focus) {
         let text = t.lines().join(" ");
-        let col = t.cursor().1;
-        let before: String = text.chars().take(col).collect();
-        let after: String = text.chars().skip(col).collect();
-        let new_before = query::apply_completion(&before, &c);
-        let n = new_before.chars().count();
-        *t = single_line(&format!("{new_before}{after}"));
-        t.move_cursor(ratatui_textarea::CursorMove::Head);
-        for _ in 0..n {
-            t.move_cursor(ratatui_textarea::CursorMove::Forward);
+        let (a, b) = q.completion_range;
+        let (a, b) = (a.min(text.len()), b.min(text.len()));
+        if text.is_char_boundary(a) && text.is_char_boundary(b) && a <= b {
+            let new = format!("{}{ins}{}", &text[..a], &text[b..]);
+            let n = text[..a].chars().count() + ins.chars().count();
+            *t = single_line(&new);
+            t.move_cursor(ratatui_textarea::CursorMove::Head);
+            for _ in 0..n {
+                t.move_cursor(ratatui_textarea::CursorMove::Forward);
+            }
         }
     }
     q.completions.clear();
+    q.completion_inserts.clear();
 }
 
 /// Palette commands matching what is typed.
@@ -1982,6 +2005,38 @@ mod tests {
     }
 
     #[test]
+    fn cancel_load_all_drops_late_pages() {
+        let mut m = model();
+        open_collection(&mut m, "Users", Kind::User, "/users", None);
+        load(&mut m, users(5), Some("http://x/next"));
+        let c = update(&mut m, Action::LoadAll);
+        let Some(Command::Fetch {
+            slot, generation, ..
+        }) = c.first().cloned()
+        else {
+            panic!("{c:?}")
+        };
+        let c = update(&mut m, Action::Cancel);
+        assert_eq!(c, vec![Command::Cancel { slot }]);
+        update(
+            &mut m,
+            Action::Page {
+                slot,
+                generation,
+                items: users(3),
+                count: None,
+                next_link: Some("http://x/next2".into()),
+                first: false,
+                more_coming: true,
+            },
+        );
+        let l = m.top_list().unwrap();
+        assert_eq!(l.rows.len(), 5);
+        assert_eq!(l.load, Load::Idle);
+        assert!(m.status.as_deref().unwrap().contains("(partial)"));
+    }
+
+    #[test]
     fn local_filter_is_fuzzy_and_sort_toggles() {
         let mut m = model();
         open_collection(&mut m, "Users", Kind::User, "/users", None);
@@ -2134,6 +2189,12 @@ mod tests {
         );
         assert!(cmds.is_empty());
         assert!(m.status.as_deref().unwrap().starts_with("not run"));
+        // A second Enter sends it anyway (the linter is advice).
+        let cmds = update(
+            &mut m,
+            Action::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)),
+        );
+        assert!(matches!(cmds.first(), Some(Command::Fetch { .. })));
     }
 
     #[test]
