@@ -445,6 +445,8 @@ async fn cli_get_gives_up_clearly_when_the_server_keeps_failing() {
         err.contains("429") && err.contains("TooManyRequests"),
         "{err}"
     );
+    // The first sign-in of a run is not announced as a renewal.
+    assert!(!err.contains("renewed"), "{err}");
 }
 
 // ---------------------------------------------------------------------------------------

@@ -192,6 +192,8 @@ fn manager_chain_members_transitive_and_why() {
     let chain = s.wait_for("2 loaded", 15);
     assert!(chain.contains("Patti Fernandez"), "{chain}");
     s.keys(&["Escape"]);
+    // Back on Megan's properties before the next key (a key right after Escape is read as Alt).
+    s.wait_for("user · properties", 10);
     // Megan's groups, then transitive: the nesting chain up to Nest L1.
     s.keys(&["g"]);
     s.wait_for("groups of Megan Bowen (direct)", 10);
