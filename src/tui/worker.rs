@@ -475,7 +475,10 @@ impl Ctx {
             for (child, r) in results {
                 let parents = r?;
                 for p in parents {
-                    if Kind::of(&p, Kind::Group) != Kind::Group {
+                    // memberOf also lists directory roles and administrative units: only
+                    // groups can be followed (an item without @odata.type counts as a group).
+                    let typed = p.get("@odata.type").and_then(Value::as_str);
+                    if typed.is_some_and(|t| t != "#microsoft.graph.group") {
                         continue;
                     }
                     let Some(pid) = object_id(&p) else { continue };

@@ -227,8 +227,12 @@ pub fn sandbox_settings(url: &str, tenant: &str, dir: &Path) -> Settings {
 /// An app-only session against the sandbox (it signs in on first use).
 pub fn sandbox_auth(settings: &Settings) -> Arc<Authenticator> {
     Arc::new(
-        Authenticator::new(settings, Arc::new(MemoryStore::new()), AuthOptions::default())
-            .expect("authenticator"),
+        Authenticator::new(
+            settings,
+            Arc::new(MemoryStore::new()),
+            AuthOptions::default(),
+        )
+        .expect("authenticator"),
     )
 }
 

@@ -59,14 +59,52 @@ fn main() {
 /// explorer selects its columns), with varied names.
 fn user(i: usize) -> Value {
     const FIRST: &[&str] = &[
-        "Adele", "Alex", "Diego", "Grady", "Henrietta", "Isaiah", "Johanna", "Joni", "Lee",
-        "Lidia", "Lynne", "Megan", "Miriam", "Nestor", "Patti", "Pradeep", "Sean", "Zoë",
+        "Adele",
+        "Alex",
+        "Diego",
+        "Grady",
+        "Henrietta",
+        "Isaiah",
+        "Johanna",
+        "Joni",
+        "Lee",
+        "Lidia",
+        "Lynne",
+        "Megan",
+        "Miriam",
+        "Nestor",
+        "Patti",
+        "Pradeep",
+        "Sean",
+        "Zoë",
     ];
     const LAST: &[&str] = &[
-        "Vance", "Wilber", "Siciliani", "Archie", "Mueller", "Henderson", "Lanier", "Sherman",
-        "Gu", "Holloway", "Robbins", "Bowen", "Hunter", "Wilke", "Fernandez", "Gupta", "O'Brien",
+        "Vance",
+        "Wilber",
+        "Siciliani",
+        "Archie",
+        "Mueller",
+        "Henderson",
+        "Lanier",
+        "Sherman",
+        "Gu",
+        "Holloway",
+        "Robbins",
+        "Bowen",
+        "Hunter",
+        "Wilke",
+        "Fernandez",
+        "Gupta",
+        "O'Brien",
     ];
-    const DEPT: &[&str] = &["Engineering", "Sales", "Finance", "Marketing", "Legal", "HR"];
+    const DEPT: &[&str] = &[
+        "Engineering",
+        "Sales",
+        "Finance",
+        "Marketing",
+        "Legal",
+        "HR",
+    ];
     const TITLE: &[&str] = &["Engineer", "Manager", "Director", "Analyst", "Designer"];
     let first = FIRST[i % FIRST.len()];
     let last = LAST[(i / FIRST.len()) % LAST.len()];
@@ -126,7 +164,11 @@ fn large_object() -> Value {
     );
     o.insert(
         "onPremisesExtensionAttributes".into(),
-        json!((1..=15).map(|k| (format!("extensionAttribute{k}"), json!(format!("attr {k}")))).collect::<serde_json::Map<_, _>>()),
+        json!(
+            (1..=15)
+                .map(|k| (format!("extensionAttribute{k}"), json!(format!("attr {k}"))))
+                .collect::<serde_json::Map<_, _>>()
+        ),
     );
     v
 }
@@ -260,7 +302,14 @@ fn render() {
     let (mut frames, mut steps) = (vec![], vec![]);
     for i in 0..200 {
         let t = Instant::now();
-        update(&mut m, if i % 20 == 0 { Action::PageDown } else { Action::Down });
+        update(
+            &mut m,
+            if i % 20 == 0 {
+                Action::PageDown
+            } else {
+                Action::Down
+            },
+        );
         let fr = s.frame(&m);
         steps.push(ms(t.elapsed()));
         frames.push(fr);
@@ -358,7 +407,14 @@ fn render() {
         let (mut frames, mut steps) = (vec![], vec![]);
         for i in 0..300 {
             let t = Instant::now();
-            update(&mut d, if i % 30 == 29 { Action::PageDown } else { Action::Down });
+            update(
+                &mut d,
+                if i % 30 == 29 {
+                    Action::PageDown
+                } else {
+                    Action::Down
+                },
+            );
             let fr = sd.frame(&d);
             steps.push(ms(t.elapsed()));
             frames.push(fr);
@@ -377,7 +433,9 @@ fn render() {
     }
 
     let mut t = Table::new(
-        &format!("Render on TestBackend {W}x{H} (release; ms per frame; step = key through update + frame)"),
+        &format!(
+            "Render on TestBackend {W}x{H} (release; ms per frame; step = key through update + frame)"
+        ),
         &[
             "what",
             "frame ms median (min–max)",
@@ -422,7 +480,13 @@ fn memory() {
     let peak = Stats::of(&runs.iter().map(|r| f(r, "peak_mib")).collect::<Vec<_>>());
     let mut t = Table::new(
         "Memory: 100 000 users (default properties + department) loaded into the explorer's Model",
-        &["figure", "MiB median (min–max)", "goal", "ratio to goal", "verdict"],
+        &[
+            "figure",
+            "MiB median (min–max)",
+            "goal",
+            "ratio to goal",
+            "verdict",
+        ],
     );
     t.row(vec![
         "process RSS before loading".into(),
@@ -446,7 +510,9 @@ fn memory() {
         String::new(),
     ]);
     t.print();
-    println!("(the network path, with the client's recorder and HTTP buffers: see bench_fetch, explorer rows)");
+    println!(
+        "(the network path, with the client's recorder and HTTP buffers: see bench_fetch, explorer rows)"
+    );
 }
 
 fn memory_child() {
@@ -479,7 +545,10 @@ fn startup() {
     let data = dir.path().join("data");
     let env: Vec<(&str, String)> = vec![
         ("HOME", dir.path().display().to_string()),
-        ("XDG_CONFIG_HOME", dir.path().join("config").display().to_string()),
+        (
+            "XDG_CONFIG_HOME",
+            dir.path().join("config").display().to_string(),
+        ),
         ("GRAPHTUI_TENANT", sb.tenant_id()),
         ("GRAPHTUI_GRAPH_URL", sb.url()),
         ("GRAPHTUI_AUTHORITY_HOST", sb.url()),
