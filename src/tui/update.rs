@@ -354,11 +354,34 @@ fn haystack_of(v: &Value, columns: &[String]) -> String {
 
 /// True when every char of `needle` appears in order in `hay` (fuzzy subsequence match).
 pub fn fuzzy_match(hay: &str, needle: &str) -> bool {
+    if needle.is_ascii() {
+        // Byte search: an ASCII byte never occurs inside a multi-byte UTF-8 sequence.
+        let h = hay.as_bytes();
+        let mut pos = 0;
+        for n in needle.bytes().filter(|b| !(*b as char).is_whitespace()) {
+            match h[pos..].iter().position(|&b| b == n) {
+                Some(p) => pos += p + 1,
+                None => return false,
+            }
+        }
+        return true;
+    }
     let mut it = hay.chars();
     needle
         .chars()
         .filter(|c| !c.is_whitespace())
         .all(|n| it.any(|h| h == n))
+}
+
+/// Keeps the rows of the current order that match `needle` (lower-cased), which extends the
+/// needle the order was built with: no full rescan while typing.
+fn narrow_order(l: &mut ListView, needle: &str) {
+    let hay = &l.haystack;
+    l.order
+        .retain(|&i| hay.get(i).is_some_and(|h| fuzzy_match(h, needle)));
+    if l.cursor >= l.order.len() {
+        l.cursor = l.order.len().saturating_sub(1);
+    }
 }
 
 /// Rebuilds the display order from sort and local filter.
@@ -594,8 +617,17 @@ fn main_action(m: &mut Model, a: Action) -> Vec<Command> {
         match &mut v.body {
             Body::List(l) if l.filter_editing => {
                 if let Action::Key(k) = a {
+                    let before = l.filter.to_lowercase();
                     edit_line(&mut l.filter, k, &mut l.filter_editing);
-                    recompute_order(l);
+                    let after = l.filter.to_lowercase();
+                    if after != before {
+                        if after.starts_with(&before) {
+                            // Typing narrows: only rows shown now can still match.
+                            narrow_order(l, &after);
+                        } else {
+                            recompute_order(l);
+                        }
+                    }
                     l.cursor = 0;
                     l.offset = 0;
                     return vec![];
@@ -2004,6 +2036,46 @@ mod tests {
         assert_eq!(display_name(&l.rows[l.order[0]]), "User 00199");
         // The selected row stays selected through the re-sort.
         assert_eq!(display_name(l.selected().unwrap()), "User 00019");
+    }
+
+    #[test]
+    fn local_filter_typing_narrows_like_a_full_recompute() {
+        let mut m = model();
+        open_collection(&mut m, "Users", Kind::User, "/users", None);
+        load(&mut m, users(300), None);
+        update(&mut m, Action::Sort);
+        update(&mut m, Action::LocalFilter);
+        // The order kept while typing equals a full rebuild from scratch.
+        let same_as_full = |m: &mut Model| {
+            let Some(Body::List(l)) = m.stack.last_mut().map(|v| &mut v.body) else {
+                panic!("list expected");
+            };
+            let kept = l.order.clone();
+            recompute_order(l);
+            assert_eq!(kept, l.order, "filter {:?}", l.filter);
+            kept.len()
+        };
+        let mut shown = vec![];
+        for c in "u 01é9".chars() {
+            update(&mut m, key(c));
+            shown.push(same_as_full(&mut m));
+        }
+        assert!(
+            shown[0] == 300 && shown[3] < 300 && shown[4] == 0,
+            "{shown:?}"
+        );
+        update(
+            &mut m,
+            Action::Key(KeyEvent::new(KeyCode::Backspace, KeyModifiers::NONE)),
+        );
+        update(
+            &mut m,
+            Action::Key(KeyEvent::new(KeyCode::Backspace, KeyModifiers::NONE)),
+        );
+        assert_eq!(m.top_list().unwrap().filter, "u 01");
+        assert!(same_as_full(&mut m) > 0);
+        assert!(fuzzy_match("zoë o'brien", "zë'b") && !fuzzy_match("zoë", "zeo"));
+        assert!(fuzzy_match("user 00019", "u 19") && !fuzzy_match("ab", "abc"));
     }
 
     #[test]

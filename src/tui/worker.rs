@@ -661,6 +661,49 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn why_skips_directory_roles_in_member_of() {
+        // A directory role in memberOf cannot be followed as a group (/groups/{role} is 404).
+        let f = fake(&[
+            (
+                "/groups/g1",
+                200,
+                json!({"id": "g1", "displayName": "G1", "groupTypes": []}),
+            ),
+            (
+                "/users/u1/memberOf",
+                200,
+                json!({"value": [
+                    {"@odata.type": "#microsoft.graph.directoryRole", "id": "r1", "displayName": "Global Reader"},
+                    {"@odata.type": "#microsoft.graph.administrativeUnit", "id": "a1", "displayName": "AU"},
+                    grp("g1"),
+                ]}),
+            ),
+        ]);
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let mut w = Worker::new(f, tx, std::env::temp_dir());
+        w.run(Command::Fetch {
+            slot: 1,
+            generation: 1,
+            fetch: Fetch::Why {
+                member_kind: Kind::User,
+                member_id: "u1".into(),
+                member_name: "Ann".into(),
+                group_id: "g1".into(),
+                group_name: "G1".into(),
+            },
+        });
+        let r = results(&mut rx).await;
+        assert_eq!(
+            r,
+            vec![Action::Why {
+                slot: 1,
+                generation: 1,
+                result: WhyResult::Paths(vec![vec!["Ann".into(), "G1".into()]])
+            }]
+        );
+    }
+
+    #[tokio::test]
     async fn manager_chain_stops_at_404_and_paging_follows_next_links() {
         let f = fake(&[
             ("/users/a", 200, json!({"id": "a", "displayName": "A"})),

@@ -434,7 +434,8 @@ fn render() {
 
     let mut t = Table::new(
         &format!(
-            "Render on TestBackend {W}x{H} (release; ms per frame; step = key through update + frame)"
+            "Render on TestBackend {W}x{H} ({}; ms per frame; key → frame = the action through update, then the frame)",
+            profile()
         ),
         &[
             "what",
@@ -461,6 +462,15 @@ fn render() {
         ]);
     }
     t.print();
+}
+
+/// The build profile, so debug figures are not mistaken for release ones.
+fn profile() -> &'static str {
+    if cfg!(debug_assertions) {
+        "DEBUG build: not representative"
+    } else {
+        "release build"
+    }
 }
 
 fn visible_rows(m: &Model) -> usize {
