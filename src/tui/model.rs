@@ -395,6 +395,17 @@ pub struct ListView {
     pub depth: Vec<u8>,
     /// Ids of expanded tree rows.
     pub expanded: Vec<String>,
+    /// Every row index in the order of `sort`, for (sort, row count) — kept so the local
+    /// filter does not re-sort on each keystroke. `None` when rows or sort changed.
+    pub sorted: Option<SortedRows>,
+}
+
+/// All rows sorted by one column (a cache of [`ListView::sorted`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SortedRows {
+    pub sort: (String, bool),
+    pub rows: usize,
+    pub order: Vec<usize>,
 }
 
 impl ListView {
@@ -422,6 +433,7 @@ impl ListView {
             haystack: vec![],
             depth: vec![],
             expanded: vec![],
+            sorted: None,
         }
     }
     /// The object under the cursor.

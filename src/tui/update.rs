@@ -260,6 +260,7 @@ fn on_page(
     let Body::List(l) = &mut v.body else {
         return vec![];
     };
+    l.sorted = None;
     if first {
         l.rows.clear();
         l.haystack.clear();
@@ -310,6 +311,7 @@ fn insert_children(l: &mut ListView, parent_id: &str, items: Vec<Value>) {
     };
     let d = l.depth.get(p).copied().unwrap_or(0).saturating_add(1);
     let n = items.len();
+    l.sorted = None;
     for (k, it) in items.into_iter().enumerate() {
         l.haystack.insert(p + 1 + k, haystack_of(&it, &l.columns));
         l.depth.insert(p + 1 + k, d);
@@ -333,6 +335,7 @@ fn collapse(l: &mut ListView, p: usize) {
         end += 1;
     }
     let removed: Vec<String> = l.rows[p + 1..end].iter().filter_map(object_id).collect();
+    l.sorted = None;
     l.rows.drain(p + 1..end);
     l.haystack.drain(p + 1..end);
     l.depth.drain(p + 1..end);
@@ -388,19 +391,35 @@ fn narrow_order(l: &mut ListView, needle: &str) {
 pub fn recompute_order(l: &mut ListView) {
     let needle = l.filter.to_lowercase();
     let sel = l.order.get(l.cursor).copied();
-    l.order = (0..l.rows.len())
-        .filter(|&i| {
-            needle.is_empty() || l.haystack.get(i).is_some_and(|h| fuzzy_match(h, &needle))
-        })
-        .collect();
+    let keep = |i: &usize| {
+        needle.is_empty() || l.haystack.get(*i).is_some_and(|h| fuzzy_match(h, &needle))
+    };
     if let Some((col, asc)) = &l.sort {
-        let key = |i: &usize| cell_text(l.rows[*i].get(col)).to_lowercase();
-        let mut keyed: Vec<(String, usize)> = l.order.iter().map(|i| (key(i), *i)).collect();
-        keyed.sort();
-        if !asc {
-            keyed.reverse();
+        // Sort every row once per (sort, rows); filtering a sorted order keeps it sorted.
+        let fresh = l
+            .sorted
+            .as_ref()
+            .is_some_and(|c| c.rows == l.rows.len() && c.sort.0 == *col && c.sort.1 == *asc);
+        if !fresh {
+            let key = |i: usize| cell_text(l.rows[i].get(col)).to_lowercase();
+            let mut keyed: Vec<(String, usize)> = (0..l.rows.len()).map(|i| (key(i), i)).collect();
+            keyed.sort();
+            if !asc {
+                keyed.reverse();
+            }
+            l.sorted = Some(SortedRows {
+                sort: (col.clone(), *asc),
+                rows: l.rows.len(),
+                order: keyed.into_iter().map(|(_, i)| i).collect(),
+            });
         }
-        l.order = keyed.into_iter().map(|(_, i)| i).collect();
+        l.order = l
+            .sorted
+            .as_ref()
+            .map(|c| c.order.iter().copied().filter(keep).collect())
+            .unwrap_or_default();
+    } else {
+        l.order = (0..l.rows.len()).filter(keep).collect();
     }
     if let Some(sel) = sel
         && let Some(p) = l.order.iter().position(|&i| i == sel)
@@ -2051,6 +2070,7 @@ mod tests {
                 panic!("list expected");
             };
             let kept = l.order.clone();
+            l.sorted = None;
             recompute_order(l);
             assert_eq!(kept, l.order, "filter {:?}", l.filter);
             kept.len()
