@@ -171,7 +171,7 @@ fn large_object() -> Value {
         "assignedPlans".into(),
         json!(
             (0..300)
-                .map(|k| json!({
+                .map(|k: usize| json!({
                     "assignedDateTime": "2024-01-01T00:00:00Z",
                     "capabilityStatus": if k.is_multiple_of(3) { "Deleted" } else { "Enabled" },
                     "service": format!("service{k}"),
@@ -323,7 +323,7 @@ fn render() {
     update(&mut m, Action::Top);
     update(&mut m, Action::Sort);
     let (mut frames, mut steps) = (vec![], vec![]);
-    for i in 0..200 {
+    for i in 0..200usize {
         let t = Instant::now();
         update(
             &mut m,
