@@ -273,7 +273,7 @@ fn on_page(
         l.count = count;
     }
     for it in items {
-        l.haystack.push(haystack_of(&it, &l.columns));
+        l.haystack.push(&haystack_of(&it, &l.columns));
         l.depth.push(0);
         l.rows.push(it);
     }
@@ -313,7 +313,7 @@ fn insert_children(l: &mut ListView, parent_id: &str, items: Vec<Value>) {
     let n = items.len();
     l.sorted = None;
     for (k, it) in items.into_iter().enumerate() {
-        l.haystack.insert(p + 1 + k, haystack_of(&it, &l.columns));
+        l.haystack.insert(p + 1 + k, &haystack_of(&it, &l.columns));
         l.depth.insert(p + 1 + k, d);
         l.rows.insert(p + 1 + k, it);
     }

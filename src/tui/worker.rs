@@ -312,16 +312,17 @@ impl Ctx {
 
     async fn pages(&self, mut request: Request, mut first: bool, all: bool) {
         loop {
-            let sent = self.send(request.clone()).await;
-            let Some(body) = sent.body.as_ref().filter(|_| sent.ok()) else {
+            let mut sent = self.send(request.clone()).await;
+            let ok = sent.ok();
+            let Some(mut body) = sent.body.take().filter(|_| ok) else {
                 self.fail(&sent);
                 return;
             };
-            let items = body
-                .get("value")
-                .and_then(Value::as_array)
-                .cloned()
-                .unwrap_or_default();
+            // Move the rows out of the parsed body (no deep copy of a 999-row page).
+            let items = match body.get_mut("value").map(Value::take) {
+                Some(Value::Array(items)) => items,
+                _ => vec![],
+            };
             let count = body.get("@odata.count").and_then(Value::as_u64);
             let next = body
                 .get("@odata.nextLink")
