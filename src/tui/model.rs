@@ -398,6 +398,9 @@ pub struct ListView {
     /// Every row index in the order of `sort`, for (sort, row count) — kept so the local
     /// filter does not re-sort on each keystroke. `None` when rows or sort changed.
     pub sorted: Option<SortedRows>,
+    /// Orders shown for shorter local-filter texts while typing (needle, order), so a
+    /// backspace restores instead of rescanning. Cleared whenever the order is rebuilt.
+    pub filter_undo: Vec<(String, Vec<usize>)>,
 }
 
 /// The lower-cased search text of every row in one buffer, so the local filter scans memory
@@ -493,6 +496,7 @@ impl ListView {
             depth: vec![],
             expanded: vec![],
             sorted: None,
+            filter_undo: vec![],
         }
     }
     /// The object under the cursor.

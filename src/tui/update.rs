@@ -358,11 +358,12 @@ fn haystack_of(v: &Value, columns: &[String]) -> String {
 /// True when every char of `needle` appears in order in `hay` (fuzzy subsequence match).
 pub fn fuzzy_match(hay: &str, needle: &str) -> bool {
     if needle.is_ascii() {
-        // Byte search: an ASCII byte never occurs inside a multi-byte UTF-8 sequence.
-        let h = hay.as_bytes();
+        // Byte search: an ASCII byte never occurs inside a multi-byte UTF-8 sequence, so
+        // every match position is a char boundary.
         let mut pos = 0;
         for n in needle.bytes().filter(|b| !(*b as char).is_whitespace()) {
-            match h[pos..].iter().position(|&b| b == n) {
+            // `str::find` of an ASCII char is a word-at-a-time memchr.
+            match hay.get(pos..).and_then(|rest| rest.find(n as char)) {
                 Some(p) => pos += p + 1,
                 None => return false,
             }
@@ -389,6 +390,7 @@ fn narrow_order(l: &mut ListView, needle: &str) {
 
 /// Rebuilds the display order from sort and local filter.
 pub fn recompute_order(l: &mut ListView) {
+    l.filter_undo.clear();
     let needle = l.filter.to_lowercase();
     let sel = l.order.get(l.cursor).copied();
     let keep = |i: &usize| {
@@ -642,9 +644,24 @@ fn main_action(m: &mut Model, a: Action) -> Vec<Command> {
                     if after != before {
                         if after.starts_with(&before) {
                             // Typing narrows: only rows shown now can still match.
+                            let undo = std::mem::take(&mut l.filter_undo);
+                            let shown = l.order.clone();
                             narrow_order(l, &after);
+                            l.filter_undo = undo;
+                            if l.filter_undo.len() < 32 {
+                                l.filter_undo.push((before, shown));
+                            }
                         } else {
-                            recompute_order(l);
+                            // Backspace: the order shown for that text earlier, if kept.
+                            while let Some((n, _)) = l.filter_undo.last()
+                                && n.len() > after.len()
+                            {
+                                l.filter_undo.pop();
+                            }
+                            match l.filter_undo.pop() {
+                                Some((n, order)) if n == after => l.order = order,
+                                _ => recompute_order(l),
+                            }
                         }
                     }
                     l.cursor = 0;
@@ -2094,6 +2111,17 @@ mod tests {
         );
         assert_eq!(m.top_list().unwrap().filter, "u 01");
         assert!(same_as_full(&mut m) > 0);
+        // Retyping and backspacing to empty (orders restored from the undo stack).
+        update(&mut m, key('5'));
+        same_as_full(&mut m);
+        for _ in 0..5 {
+            update(
+                &mut m,
+                Action::Key(KeyEvent::new(KeyCode::Backspace, KeyModifiers::NONE)),
+            );
+            same_as_full(&mut m);
+        }
+        assert_eq!(same_as_full(&mut m), 300);
         assert!(fuzzy_match("zoë o'brien", "zë'b") && !fuzzy_match("zoë", "zeo"));
         assert!(fuzzy_match("user 00019", "u 19") && !fuzzy_match("ab", "abc"));
     }
