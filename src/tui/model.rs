@@ -669,7 +669,7 @@ impl Model {
 pub fn cell_text(v: Option<&Value>) -> String {
     let s = match v {
         None | Some(Value::Null) => String::new(),
-        Some(Value::String(s)) => s.clone(),
+        Some(Value::String(s)) => return crate::util::sanitize(s),
         Some(Value::Bool(b)) => b.to_string(),
         Some(Value::Number(n)) => n.to_string(),
         Some(Value::Array(a)) => a
