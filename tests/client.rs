@@ -1057,9 +1057,17 @@ async fn batch_keeps_item_errors_and_retries_throttled_items() {
         .collect();
     reqs[7] = GraphRequest::get("/users/9999");
     reqs[8] = GraphRequest::get("https://elsewhere.test/v1.0/users/1");
+    reqs.push(GraphRequest {
+        method: reqwest::Method::PATCH,
+        url: "/users/1".into(),
+        headers: vec![],
+        body: Some(json!({"displayName": "x"})),
+    });
     let out = c.batch(reqs).await;
-    assert_eq!(out.len(), 25);
-    for (i, r) in out.iter().enumerate() {
+    assert_eq!(out.len(), 26);
+    // Read-only mode (the default) refuses the write item without sending it.
+    assert!(matches!(out[25], Err(GraphError::ReadOnly { .. })));
+    for (i, r) in out.iter().take(25).enumerate() {
         match i {
             7 => assert_eq!(
                 r.as_ref().unwrap_err().api().unwrap().code.as_deref(),
@@ -1213,4 +1221,597 @@ async fn cli_login_whoami_logout_round_trip_with_file_cache() {
     )
     .await;
     assert_eq!(code, 3);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Against the sandbox tenant (the project's emulator), checked from its request log.
+// ---------------------------------------------------------------------------------------------
+
+mod sb {
+    use super::*;
+    use graphtui::sandbox::{Sandbox, SandboxConfig};
+
+    pub async fn start(users: usize, scenario: &str) -> Sandbox {
+        global_logs();
+        Sandbox::start(SandboxConfig {
+            users,
+            scenario: (!scenario.is_empty()).then(|| scenario.to_string()),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+    }
+
+    pub fn settings(
+        sb: &Sandbox,
+        dir: &Path,
+        client_id: Option<&str>,
+        secret: Option<&str>,
+    ) -> Settings {
+        let args = GlobalArgs {
+            tenant: Some(sb.tenant_id()),
+            graph_url: Some(sb.url()),
+            authority_host: Some(sb.url()),
+            client_id: client_id.map(str::to_string),
+            token_cache: Some(TokenCacheKind::None),
+            data_dir: Some(dir.to_path_buf()),
+            timeout: Some(30),
+            ..Default::default()
+        };
+        let secret = secret.map(str::to_string);
+        Settings::resolve_with(
+            &args,
+            &move |k| {
+                if k == "AZURE_CLIENT_SECRET" {
+                    secret.clone()
+                } else {
+                    None
+                }
+            },
+            ConfigFile::default(),
+            &dir.join("config.toml"),
+        )
+        .unwrap()
+    }
+
+    pub fn app(sb: &Sandbox, dir: &Path) -> Settings {
+        settings(
+            sb,
+            dir,
+            Some(graphtui::sandbox::SANDBOX_APP_ID),
+            Some(graphtui::sandbox::SANDBOX_APP_SECRET),
+        )
+    }
+
+    pub async fn log(sb: &Sandbox) -> Vec<Value> {
+        let v: Value = reqwest::get(format!("{}/_sandbox/log", sb.url()))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        v["entries"].as_array().cloned().unwrap_or_default()
+    }
+
+    pub async fn log_text(sb: &Sandbox) -> String {
+        reqwest::get(format!("{}/_sandbox/log", sb.url()))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+
+    pub async fn faults(sb: &Sandbox, f: Value) {
+        let r = reqwest::Client::new()
+            .post(format!("{}/_sandbox/faults", sb.url()))
+            .json(&f)
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_success(), "faults: {}", r.status());
+    }
+
+    pub fn header<'a>(entry: &'a Value, name: &str) -> Option<&'a str> {
+        entry["request_headers"].as_array()?.iter().find_map(|h| {
+            let k = h.get(0)?.as_str()?;
+            if k.eq_ignore_ascii_case(name) {
+                h.get(1)?.as_str()
+            } else {
+                None
+            }
+        })
+    }
+
+    pub fn at(entry: &Value) -> time::OffsetDateTime {
+        time::OffsetDateTime::parse(
+            entry["timestamp"].as_str().unwrap(),
+            &time::format_description::well_known::Rfc3339,
+        )
+        .unwrap()
+    }
+
+    /// The session's tokens, to search for leaks.
+    pub async fn tokens(auth: &Authenticator) -> Vec<String> {
+        let t = auth.current().await.unwrap().unwrap();
+        let mut v = vec![t.access_token.expose().to_string()];
+        if let Some(r) = &t.refresh_token {
+            v.push(r.expose().to_string());
+        }
+        v
+    }
+
+    /// No token in the recorder (headers, bodies, Debug, JSON) nor in the sandbox's log.
+    pub async fn assert_no_leak(sb: &Sandbox, rec: &Recorder, secrets: &[String], extra: &[&str]) {
+        let log = log_text(sb).await;
+        let traced = String::from_utf8_lossy(&global_logs().0.lock().unwrap()).into_owned();
+        for s in secrets {
+            assert!(!traced.contains(s.as_str()), "token in the tracing log");
+        }
+        assert!(!rec.is_empty());
+        for ex in rec.list() {
+            let dump = format!("{ex:?} {}", serde_json::to_string(&*ex).unwrap());
+            for s in secrets {
+                assert!(!dump.contains(s.as_str()), "token in exchange {}", ex.url);
+            }
+            assert!(
+                ex.request_headers
+                    .iter()
+                    .all(|(k, v)| k != "authorization" || v == "Bearer <redacted>")
+            );
+        }
+        for s in secrets {
+            assert!(!log.contains(s.as_str()), "token in the sandbox log");
+            for t in extra {
+                assert!(!t.contains(s.as_str()), "token in output");
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn sandbox_device_code_pending_slow_down_then_decline() {
+    let sandbox = sb::start(100, "slow-down,fast-poll").await;
+    let tmp = tempfile::tempdir().unwrap();
+    let s = sb::settings(&sandbox, tmp.path(), None, None);
+    let rec = Recorder::default();
+    let auth = Authenticator::new(&s, Arc::new(MemoryStore::new()), auth_opts(&rec)).unwrap();
+    let (r, evs) = device_login(&auth).await;
+    let t = r.unwrap();
+    assert_eq!(t.account.as_deref(), Some(sandbox.demo_user_upn().as_str()));
+    assert_eq!(t.tenant_id.as_deref(), Some(sandbox.tenant_id().as_str()));
+    assert!(evs.iter().any(|e| matches!(e, DeviceCodeEvent::SlowDown { interval } if *interval == Duration::from_secs(6))));
+    let polls: Vec<Value> = sb::log(&sandbox)
+        .await
+        .into_iter()
+        .filter(|e| e["path"].as_str().unwrap().ends_with("/oauth2/v2.0/token"))
+        .collect();
+    let statuses: Vec<u64> = polls
+        .iter()
+        .map(|e| e["status"].as_u64().unwrap())
+        .collect();
+    assert!(statuses.len() >= 3, "{statuses:?}");
+    assert_eq!(statuses.last(), Some(&200));
+    assert!(statuses[..statuses.len() - 1].iter().all(|s| *s == 400));
+    // The polls after slow_down were spaced by the longer interval (scaled by 0.01 in tests).
+    let gap = sb::at(&polls[2]) - sb::at(&polls[1]);
+    assert!(gap >= time::Duration::milliseconds(55), "{gap}");
+    let secrets = sb::tokens(&auth).await;
+    sb::assert_no_leak(&sandbox, &rec, &secrets, &[]).await;
+
+    let declined = sb::start(100, "declined,fast-poll").await;
+    let s = sb::settings(&declined, tmp.path(), None, None);
+    let auth = Authenticator::new(&s, Arc::new(MemoryStore::new()), auth_opts(&rec)).unwrap();
+    let e = device_login(&auth).await.0.unwrap_err();
+    assert_eq!(e.aad().unwrap().error, "authorization_declined");
+    assert!(e.to_string().contains("declined"));
+
+    let expired = sb::start(100, "expired-code,fast-poll").await;
+    let s = sb::settings(&expired, tmp.path(), None, None);
+    let auth = Authenticator::new(&s, Arc::new(MemoryStore::new()), auth_opts(&rec)).unwrap();
+    let e = device_login(&auth).await.0.unwrap_err();
+    assert_eq!(e.aad().unwrap().error, "expired_token");
+    assert!(e.to_string().contains("expired"), "{e}");
+}
+
+#[tokio::test]
+async fn sandbox_client_credentials_and_whoami_roles() {
+    let sandbox = sb::start(100, "").await;
+    let tmp = tempfile::tempdir().unwrap();
+    let rec = Recorder::default();
+    let s = sb::app(&sandbox, tmp.path());
+    let auth = Authenticator::new(&s, Arc::new(MemoryStore::new()), auth_opts(&rec)).unwrap();
+    let t = auth.login_client_credentials().await.unwrap();
+    assert_eq!(t.kind, graphtui::auth::GrantKind::AppOnly);
+    let mut out = Vec::new();
+    let mut err = Vec::new();
+    let code = graphtui::cli::whoami::whoami_with(
+        &auth,
+        &graphtui::cli::whoami::WhoamiArgs {
+            output: graphtui::cli::OutputFormat::Json,
+        },
+        &mut out,
+        &mut err,
+    )
+    .await;
+    assert_eq!(code, 0, "{}", String::from_utf8_lossy(&err));
+    let v: Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(v["kind"], "app-only");
+    assert!(
+        v["roles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r == "User.Read.All"),
+        "{v}"
+    );
+    let secrets = sb::tokens(&auth).await;
+    let out_s = String::from_utf8(out).unwrap();
+    sb::assert_no_leak(&sandbox, &rec, &secrets, &[&out_s]).await;
+
+    let bad = sb::settings(
+        &sandbox,
+        tmp.path(),
+        Some(graphtui::sandbox::SANDBOX_APP_ID),
+        Some("not-the-secret"),
+    );
+    let auth = Authenticator::new(&bad, Arc::new(MemoryStore::new()), auth_opts(&rec)).unwrap();
+    let e = auth.login_client_credentials().await.unwrap_err();
+    assert_eq!(e.aad().unwrap().code(), Some(7000215), "{e}");
+}
+
+#[tokio::test]
+async fn sandbox_refresh_on_expiry_mid_paging() {
+    let sandbox = sb::start(500, "expire-mid-paging=2,fast-poll").await;
+    let tmp = tempfile::tempdir().unwrap();
+    let s = sb::settings(&sandbox, tmp.path(), None, None);
+    let rec = Recorder::default();
+    let auth =
+        Arc::new(Authenticator::new(&s, Arc::new(MemoryStore::new()), auth_opts(&rec)).unwrap());
+    device_login(&auth).await.0.unwrap();
+    let c = client(&s, auth.clone(), &rec);
+    let items = c
+        .collect_all(
+            GraphRequest::get("/users?$top=50&$select=id"),
+            PageOptions::all(),
+        )
+        .await
+        .unwrap();
+    let mut ids: Vec<&str> = items.iter().map(|u| u["id"].as_str().unwrap()).collect();
+    let n = ids.len();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), n);
+    assert!(n >= 500, "{n}");
+    let log = sb::log(&sandbox).await;
+    let graph: Vec<&Value> = log
+        .iter()
+        .filter(|e| e["path"].as_str().unwrap().starts_with("/v1.0/users"))
+        .collect();
+    let refused: Vec<usize> = graph
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| e["status"] == 401)
+        .map(|(i, _)| i)
+        .collect();
+    assert!(!refused.is_empty(), "the scenario expired the token");
+    for i in &refused {
+        // The same page was replayed with a renewed token and succeeded.
+        assert_eq!(graph[i + 1]["path"], graph[*i]["path"]);
+        assert_eq!(graph[i + 1]["status"], 200);
+    }
+    let token_calls = log
+        .iter()
+        .filter(|e| e["path"].as_str().unwrap().ends_with("/token") && e["status"] == 200)
+        .count();
+    assert!(token_calls > refused.len(), "one refresh per expiry");
+    let secrets = sb::tokens(&auth).await;
+    sb::assert_no_leak(&sandbox, &rec, &secrets, &[]).await;
+}
+
+#[tokio::test]
+async fn sandbox_retry_after_honoured_per_request_log() {
+    let sandbox = sb::start(100, "").await;
+    let tmp = tempfile::tempdir().unwrap();
+    let s = sb::app(&sandbox, tmp.path());
+    let rec = Recorder::default();
+    let auth =
+        Arc::new(Authenticator::new(&s, Arc::new(MemoryStore::new()), auth_opts(&rec)).unwrap());
+    let c = client(&s, auth.clone(), &rec);
+    sb::faults(
+        &sandbox,
+        json!({"throttle_every": 2, "retry_after": 0.3, "path_prefix": "/v1.0/users"}),
+    )
+    .await;
+    for _ in 0..2 {
+        c.get(GraphRequest::get("/users?$top=5")).await.unwrap();
+    }
+    sb::faults(
+        &sandbox,
+        json!({"status_503_every": 2, "retry_after": "0.2", "path_prefix": "/v1.0/groups"}),
+    )
+    .await;
+    for _ in 0..2 {
+        c.get(GraphRequest::get("/groups?$top=5")).await.unwrap();
+    }
+    let log = sb::log(&sandbox).await;
+    for (status, wait_ms, prefix) in [(429, 300, "/v1.0/users"), (503, 200, "/v1.0/groups")] {
+        let g: Vec<&Value> = log
+            .iter()
+            .filter(|e| e["path"].as_str().unwrap().starts_with(prefix))
+            .collect();
+        let i = g
+            .iter()
+            .position(|e| e["status"] == status)
+            .unwrap_or_else(|| panic!("no {status} in {g:?}"));
+        let ra = g[i]["retry_after"]
+            .as_str()
+            .unwrap()
+            .parse::<f64>()
+            .unwrap();
+        assert_eq!((ra * 1000.0).round() as i64, wait_ms);
+        let retry = g[i + 1];
+        assert_eq!(retry["status"], 200);
+        assert_eq!(sb::header(retry, "retry-attempt"), Some("1"));
+        let gap = sb::at(retry) - sb::at(g[i]);
+        assert!(
+            gap >= time::Duration::milliseconds(wait_ms),
+            "{status}: waited {gap}"
+        );
+        assert!(sb::header(g[i], "client-request-id").is_some());
+        assert_ne!(
+            sb::header(g[i], "client-request-id"),
+            sb::header(retry, "client-request-id")
+        );
+    }
+    let secrets = sb::tokens(&auth).await;
+    sb::assert_no_leak(&sandbox, &rec, &secrets, &[]).await;
+}
+
+/// A tracing writer into a shared buffer.
+#[derive(Clone, Default)]
+struct LogBuf(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for LogBuf {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(b);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Every tracing event of this test binary, at TRACE, into one buffer (a global subscriber,
+/// so events from every thread are caught).
+fn global_logs() -> LogBuf {
+    static LOGS: std::sync::OnceLock<LogBuf> = std::sync::OnceLock::new();
+    LOGS.get_or_init(|| {
+        let logs = LogBuf::default();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(logs.clone())
+            .with_max_level(tracing::Level::TRACE)
+            .with_ansi(false)
+            .finish();
+        let _ = tracing::subscriber::set_global_default(subscriber);
+        logs
+    })
+    .clone()
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for LogBuf {
+    type Writer = LogBuf;
+    fn make_writer(&'a self) -> LogBuf {
+        self.clone()
+    }
+}
+
+#[tokio::test]
+async fn sandbox_twenty_thousand_users_with_all_each_exactly_once() {
+    let logs = global_logs();
+    let sandbox = sb::start(20_000, "").await;
+    let tmp = tempfile::tempdir().unwrap();
+    let s = sb::app(&sandbox, tmp.path());
+    let rec = Recorder::default();
+    let auth =
+        Arc::new(Authenticator::new(&s, Arc::new(MemoryStore::new()), auth_opts(&rec)).unwrap());
+    let c = client(&s, auth.clone(), &rec);
+    let args = get_args(&[
+        "/users",
+        "--all",
+        "--top",
+        "999",
+        "--select",
+        "id,displayName",
+        "-o",
+        "ndjson",
+    ]);
+    let mut out = Vec::new();
+    let mut err = Vec::new();
+    let code = graphtui::cli::get::get_with(&c, &args, false, &mut out, &mut err).await;
+    let err_s = String::from_utf8_lossy(&err).into_owned();
+    assert_eq!(code, 0, "{err_s}");
+    let text = String::from_utf8(out).unwrap();
+    let mut ids: Vec<String> = text
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<Value>(l).unwrap()["id"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    let n = ids.len();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), n, "a user came twice");
+    assert!(n >= 20_000, "{n}");
+    let pages = sb::log(&sandbox)
+        .await
+        .iter()
+        .filter(|e| e["path"].as_str().unwrap().starts_with("/v1.0/users"))
+        .count();
+    assert_eq!(pages, n.div_ceil(999));
+    let secrets = sb::tokens(&auth).await;
+    let tracing_text = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    assert!(
+        tracing_text.contains("graph exchange"),
+        "tracing captured: {}",
+        &tracing_text[..tracing_text.len().min(3000)]
+    );
+    sb::assert_no_leak(&sandbox, &rec, &secrets, &[&text, &err_s, &tracing_text]).await;
+}
+
+#[tokio::test]
+async fn sandbox_foreign_next_link_is_refused_without_sending_the_token() {
+    let sandbox = sb::start(300, "").await;
+    let tmp = tempfile::tempdir().unwrap();
+    let s = sb::app(&sandbox, tmp.path());
+    let rec = Recorder::default();
+    let auth =
+        Arc::new(Authenticator::new(&s, Arc::new(MemoryStore::new()), auth_opts(&rec)).unwrap());
+    let c = client(&s, auth.clone(), &rec);
+    sb::faults(&sandbox, json!({"foreign_next_link": true})).await;
+    let mut pages = c.pages(GraphRequest::get("/users?$top=100"), PageOptions::all());
+    let first = pages.next().await.unwrap().unwrap();
+    assert!(
+        first
+            .next_link
+            .as_deref()
+            .unwrap()
+            .contains("graph.evil.example")
+    );
+    let e = pages.next().await.unwrap().unwrap_err();
+    assert!(matches!(e, GraphError::ForeignOrigin { .. }), "{e:?}");
+    assert!(pages.next().await.is_none());
+    assert!(rec.list().iter().all(|x| !x.url.contains("evil")));
+    let users_calls = sb::log(&sandbox)
+        .await
+        .iter()
+        .filter(|e| e["path"].as_str().unwrap().starts_with("/v1.0/users"))
+        .count();
+    assert_eq!(users_calls, 1);
+    // The CLI: exit 1 with a clear message, the first page printed.
+    let mut out = Vec::new();
+    let mut err = Vec::new();
+    let code = graphtui::cli::get::get_with(
+        &c,
+        &get_args(&["/users", "--top", "100", "--all", "-o", "ndjson"]),
+        false,
+        &mut out,
+        &mut err,
+    )
+    .await;
+    assert_eq!(code, 1);
+    let err_s = String::from_utf8(err).unwrap();
+    assert!(
+        err_s.contains("refused to send the access token"),
+        "{err_s}"
+    );
+    let secrets = sb::tokens(&auth).await;
+    sb::assert_no_leak(&sandbox, &rec, &secrets, &[&err_s]).await;
+}
+
+#[tokio::test]
+async fn demo_session_signs_in_to_an_embedded_sandbox() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut s = settings(
+        &mock::start(1).await,
+        tmp.path(),
+        TokenCacheKind::File,
+        Some("ignored"),
+    );
+    s.demo = true;
+    let (sandbox, ds, auth) = graphtui::cli::get::demo_session(&s).await.unwrap();
+    assert_eq!(ds.graph_root.as_str().trim_end_matches('/'), sandbox.url());
+    assert_eq!(ds.token_cache, TokenCacheKind::None);
+    let mut out = Vec::new();
+    let code = graphtui::cli::whoami::whoami_with(
+        &auth,
+        &graphtui::cli::whoami::WhoamiArgs {
+            output: graphtui::cli::OutputFormat::Text,
+        },
+        &mut out,
+        &mut Vec::new(),
+    )
+    .await;
+    assert_eq!(code, 0);
+    let text = String::from_utf8(out).unwrap();
+    assert!(text.contains(&sandbox.demo_user_upn()), "{text}");
+    assert!(text.contains("User Administrator"), "{text}");
+    assert!(
+        !tmp.path().join("tokens.json").exists(),
+        "demo writes nothing"
+    );
+}
+
+#[tokio::test]
+async fn sandbox_failed_refresh_means_sign_in_again_and_batch_fans_out() {
+    let sandbox = sb::start(100, "refresh-expired,fast-poll").await;
+    let tmp = tempfile::tempdir().unwrap();
+    let s = sb::settings(&sandbox, tmp.path(), None, None);
+    let rec = Recorder::default();
+    let auth =
+        Arc::new(Authenticator::new(&s, Arc::new(MemoryStore::new()), auth_opts(&rec)).unwrap());
+    device_login(&auth).await.0.unwrap();
+    let c = client(&s, auth.clone(), &rec);
+
+    // $batch: 25 requests go out as 20 + 5, item errors stay per item.
+    let ids: Vec<String> = c
+        .get(GraphRequest::get("/users?$top=24&$select=id"))
+        .await
+        .unwrap()
+        .json()
+        .unwrap()["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["id"].as_str().unwrap().to_string())
+        .collect();
+    let mut reqs: Vec<GraphRequest> = ids
+        .iter()
+        .map(|id| GraphRequest::get(format!("/users/{id}?$select=id,displayName")))
+        .collect();
+    reqs.push(GraphRequest::get(
+        "/users/00000000-0000-0000-0000-000000000000",
+    ));
+    let out = c.batch(reqs).await;
+    assert_eq!(out.len(), 25);
+    for (i, r) in out.iter().take(24).enumerate() {
+        assert_eq!(r.as_ref().unwrap().json().unwrap()["id"], ids[i].as_str());
+    }
+    let last = out[24].as_ref().unwrap_err().api().unwrap();
+    assert_eq!(last.status, 404);
+    assert_eq!(last.code.as_deref(), Some("Request_ResourceNotFound"));
+    let batches = sb::log(&sandbox)
+        .await
+        .iter()
+        .filter(|e| e["path"].as_str().unwrap().ends_with("/$batch"))
+        .count();
+    assert_eq!(batches, 2);
+
+    // Every access token expires and refresh tokens are dead: the client says sign in again.
+    let mut events = c.events();
+    let r = reqwest::Client::new()
+        .post(format!("{}/_sandbox/tokens/expire", sandbox.url()))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success());
+    let e = c.get(GraphRequest::get("/me")).await.unwrap_err();
+    assert!(matches!(e, GraphError::SignIn(_)), "{e:?}");
+    assert_eq!(e.exit_code(), 3);
+    assert!(e.to_string().contains("AADSTS700082"), "{e}");
+    let mut saw = false;
+    while let Ok(ev) = events.try_recv() {
+        saw |= matches!(ev, ClientEvent::SignInNeeded { .. });
+    }
+    assert!(saw);
+
+    let bad = sb::start(100, "bad-verification-code,fast-poll").await;
+    let s = sb::settings(&bad, tmp.path(), None, None);
+    let auth = Authenticator::new(&s, Arc::new(MemoryStore::new()), auth_opts(&rec)).unwrap();
+    let e = device_login(&auth).await.0.unwrap_err();
+    assert_eq!(e.aad().unwrap().error, "bad_verification_code");
+    assert!(e.to_string().contains("not recognise"), "{e}");
 }

@@ -109,6 +109,14 @@ const QUERY_PARAMETERS_MD: &[&str] = &[
     "mailEnabled eq true",
 ];
 
+/// api-reference/beta/api/user-list.md (example "get_signin_last_time_range") and the docs'
+/// tutorial on storing user data in onPremisesExtensionAttributes (concepts/, "Search for
+/// employees who have shared their LinkedIn profile and Xbox gamertag").
+const MORE_USER_EXAMPLES: &[&str] = &[
+    "signInActivity/lastSignInDateTime le 2019-06-01T00:00:00Z",
+    "onPremisesExtensionAttributes/extensionAttribute13 ne null or onPremisesExtensionAttributes/extensionAttribute15 ne null",
+];
+
 fn all_real_filters() -> Vec<&'static str> {
     [
         FILTER_QUERY_PARAMETER_MD,
@@ -116,6 +124,7 @@ fn all_real_filters() -> Vec<&'static str> {
         USER_LIST_MD,
         GROUP_LIST_MD,
         QUERY_PARAMETERS_MD,
+        MORE_USER_EXAMPLES,
     ]
     .concat()
 }
@@ -783,6 +792,11 @@ fn wrong_searches_report_position_and_message() {
             "unknown search operator '&&' at column 7 — did you mean 'AND'?",
         ),
         ("", 0..0, "the search is empty"),
+        (
+            "$search=\"displayName:a\"",
+            0..8,
+            "the text starts with the option name '$search=' (column 1); give only the search",
+        ),
     ];
     for (src, span, message) in cases {
         let err = search::parse(src).unwrap_err();
@@ -1056,6 +1070,57 @@ const OPTION_EXAMPLES: &[&str] = &[
     "999",
 ];
 
+/// Random JSON values, a few levels deep, with the shapes directory objects have.
+fn json_value() -> impl Strategy<Value = serde_json::Value> {
+    let leaf = prop_oneof![
+        Just(serde_json::Value::Null),
+        any::<bool>().prop_map(serde_json::Value::from),
+        any::<i32>().prop_map(serde_json::Value::from),
+        (-1e6f64..1e6).prop_map(serde_json::Value::from),
+        prop::sample::select(vec![
+            "",
+            "a",
+            "A",
+            "Adele Vance",
+            "adele",
+            "2021-01-01T00:00:00Z",
+            "2021-01-01",
+            "2020-12-31T23:00:00-02:00",
+            "184efa21-98c3-4e5d-95ab-d07053a96e67",
+            "Unified",
+            "smtp:a@b.com",
+            "李四",
+            "0001-01-01T00:00:00Z",
+        ])
+        .prop_map(serde_json::Value::from),
+        "\\PC{0,12}".prop_map(serde_json::Value::from),
+    ];
+    leaf.prop_recursive(3, 24, 4, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..4).prop_map(serde_json::Value::from),
+            prop::collection::btree_map(
+                prop::sample::select(vec![
+                    "displayName",
+                    "mail",
+                    "skuId",
+                    "assignedLicenses",
+                    "groupTypes",
+                    "createdDateTime",
+                    "accountEnabled",
+                    "x",
+                    "manager",
+                    "id",
+                ]),
+                inner,
+                0..5,
+            )
+            .prop_map(|m| {
+                serde_json::Value::Object(m.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
+            }),
+        ]
+    })
+}
+
 proptest! {
     #![proptest_config(ProptestConfig {
         cases: 400,
@@ -1093,6 +1158,38 @@ proptest! {
         let base = all[idx % all.len()];
         let src = mutate(base, kind, at, len, token);
         check_filter(&src);
+    }
+
+    #[test]
+    fn evaluation_never_panics_and_orderby_is_a_total_order(
+        objs in prop::collection::vec(json_value(), 0..12),
+        idx in 0usize..200,
+        order in prop::sample::select(vec![
+            "displayName", "displayName desc", "createdDateTime, mail desc", "x/skuId", "id desc",
+        ]),
+    ) {
+        let all = all_real_filters();
+        let e = filter::parse(all[idx % all.len()]).unwrap();
+        let s = search::parse("\"displayName:adele\" OR \"mail:smtp\"").unwrap();
+        for o in &objs {
+            let _ = eval::matches(&e, o);
+            let _ = eval::search_matches(&s, o);
+        }
+        let order = options::parse_orderby(order).unwrap();
+        for a in &objs {
+            for b in &objs {
+                let ab = eval::compare_for_orderby(a, b, &order);
+                prop_assert_eq!(ab, eval::compare_for_orderby(b, a, &order).reverse());
+            }
+        }
+        let mut sorted = objs.clone();
+        sorted.sort_by(|a, b| eval::compare_for_orderby(a, b, &order));
+        for w in sorted.windows(2) {
+            prop_assert_ne!(
+                eval::compare_for_orderby(&w[0], &w[1], &order),
+                std::cmp::Ordering::Greater
+            );
+        }
     }
 
     #[test]

@@ -339,6 +339,23 @@ async fn device_code_errors_for_clients() {
     );
     let r = c
         .post(format!("{}/common/oauth2/v2.0/token", sb.url()))
+        .form(&[
+            ("grant_type", DEVICE_GRANT),
+            ("client_id", PUBLIC_CLIENT_ID),
+            ("client_secret", "x"),
+            ("device_code", "y"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_aad(
+        &json_of(r).await,
+        "invalid_client",
+        700025,
+        "Client is public",
+    );
+    let r = c
+        .post(format!("{}/common/oauth2/v2.0/token", sb.url()))
         .form(&[("grant_type", "password"), ("client_id", PUBLIC_CLIENT_ID)])
         .send()
         .await
@@ -383,6 +400,39 @@ async fn manual_approval_and_decline_through_control() {
         .unwrap();
     let r = poll(&c, &sb, dc["device_code"].as_str().unwrap()).await;
     assert_aad(&json_of(r).await, "authorization_declined", 70000, "");
+    // A guest signs in: single objects yes, listing users or groups no.
+    let dc: Value =
+        json_of(devicecode(&c, &sb, "common", PUBLIC_CLIENT_ID, ALL_SCOPES).await).await;
+    let guest = {
+        let app = app_token(&c, &sb, SANDBOX_APP_ID).await;
+        let v = json_of(
+            get(
+                &c,
+                &sb,
+                &app,
+                "/v1.0/users?$filter=userType%20eq%20'Guest'&$select=userPrincipalName",
+            )
+            .await,
+        )
+        .await;
+        v["value"][0]["userPrincipalName"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    c.post(format!("{}/_sandbox/device/approve", sb.url()))
+        .json(&json!({"user": guest}))
+        .send()
+        .await
+        .unwrap();
+    let t: Value = json_of(poll(&c, &sb, dc["device_code"].as_str().unwrap()).await).await;
+    let gt = t["access_token"].as_str().unwrap();
+    assert_eq!(
+        json_of(get(&c, &sb, gt, "/v1.0/me").await).await["userPrincipalName"],
+        guest
+    );
+    assert_eq!(get(&c, &sb, gt, "/v1.0/users").await.status(), 403);
+    assert_eq!(get(&c, &sb, gt, "/v1.0/groups").await.status(), 403);
     // Nothing left to approve.
     let r = c
         .post(format!("{}/_sandbox/device/approve", sb.url()))
@@ -420,6 +470,31 @@ async fn device_scenarios() {
         }
         sb.shutdown().await;
     }
+    // Sign in as a guest by scenario.
+    let sb = start(Some("pending-polls=0,sign-in-as=guest")).await;
+    let dc: Value =
+        json_of(devicecode(&c, &sb, "common", PUBLIC_CLIENT_ID, "User.Read").await).await;
+    let t: Value = json_of(poll(&c, &sb, dc["device_code"].as_str().unwrap()).await).await;
+    let (_, p, _) = claims(t["access_token"].as_str().unwrap());
+    assert!(p["upn"].as_str().unwrap().contains("#EXT#"));
+    sb.shutdown().await;
+    // `.default` grants the consented set.
+    let sb = start(Some("pending-polls=0")).await;
+    let dc: Value = json_of(
+        devicecode(
+            &c,
+            &sb,
+            "common",
+            PUBLIC_CLIENT_ID,
+            "https://graph.microsoft.com/.default offline_access",
+        )
+        .await,
+    )
+    .await;
+    let t: Value = json_of(poll(&c, &sb, dc["device_code"].as_str().unwrap()).await).await;
+    assert!(t["scope"].as_str().unwrap().contains("Directory.Read.All"));
+    assert!(t["refresh_token"].is_string());
+    sb.shutdown().await;
     let sb = start(Some("fast-poll")).await;
     let dc: Value =
         json_of(devicecode(&c, &sb, "common", PUBLIC_CLIENT_ID, "User.Read").await).await;
@@ -956,6 +1031,187 @@ async fn advanced_query_rules() {
 }
 
 #[tokio::test]
+async fn filter_search_and_orderby_are_evaluated() {
+    let sb = start(None).await;
+    let c = client();
+    let tok = user_token(&c, &sb).await;
+    let names = |v: &Value, prop: &str| -> Vec<String> {
+        v["value"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| u[prop].as_str().unwrap_or("").to_string())
+            .collect()
+    };
+    let v = json_of(
+        get(
+            &c,
+            &sb,
+            &tok,
+            "/v1.0/users?$filter=startsWith(displayName,'megan')&$top=999",
+        )
+        .await,
+    )
+    .await;
+    let got = names(&v, "displayName");
+    assert!(got.contains(&"Megan Bowen".to_string()));
+    assert!(got.iter().all(|n| n.to_lowercase().starts_with("megan")));
+    let v = json_of(get(&c, &sb, &tok, "/v1.0/users?$filter=userPrincipalName%20eq%20'sean.o''brien@contoso-sandbox.onmicrosoft.com'").await).await;
+    assert_eq!(names(&v, "surname"), ["O'Brien"]);
+    let guests = json_of(
+        get(
+            &c,
+            &sb,
+            &tok,
+            "/v1.0/users?$filter=userType%20eq%20'Guest'&$select=userType,mail&$top=999",
+        )
+        .await,
+    )
+    .await;
+    let n_guests = guests["value"].as_array().unwrap().len();
+    assert!(
+        n_guests >= 2
+            && guests["value"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|u| u["userType"] == "Guest")
+    );
+    let r = get_eventual(
+        &c,
+        &sb,
+        &tok,
+        "/v1.0/users/$count?$filter=userType%20eq%20'Guest'",
+    )
+    .await;
+    assert_eq!(r.text().await.unwrap(), n_guests.to_string());
+    let me = json_of(get(&c, &sb, &tok, "/v1.0/me?$select=id").await).await;
+    let v = json_of(
+        get(
+            &c,
+            &sb,
+            &tok,
+            &format!(
+                "/v1.0/users?$filter=id%20in%20('{}','00000000-0000-4000-8000-000000000000')",
+                me["id"].as_str().unwrap()
+            ),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(names(&v, "displayName"), ["Megan Bowen"]);
+    let r = get(
+        &c,
+        &sb,
+        &tok,
+        "/v1.0/users?$filter=accountEnabled%20eq%20'true'",
+    )
+    .await;
+    assert_eq!(r.status(), 400);
+    // Advanced mode: endsWith, ne, $count inside $filter, with @odata.count.
+    let v = json_of(
+        get_eventual(
+            &c,
+            &sb,
+            &tok,
+            "/v1.0/users?$filter=endsWith(mail,'@fabrikam.com')&$count=true&$select=mail",
+        )
+        .await,
+    )
+    .await;
+    let mails = names(&v, "mail");
+    assert_eq!(v["@odata.count"], mails.len());
+    assert!(mails.iter().all(|m| m.ends_with("@fabrikam.com")));
+    let v = json_of(
+        get_eventual(
+            &c,
+            &sb,
+            &tok,
+            "/v1.0/users?$filter=userType%20ne%20'Member'&$count=true",
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(v["@odata.count"], n_guests);
+    let v = json_of(get_eventual(&c, &sb, &tok, "/v1.0/users?$filter=assignedLicenses/$count%20eq%200&$count=true&$select=assignedLicenses&$top=999").await).await;
+    assert!(
+        v["value"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|u| u["assignedLicenses"] == json!([]))
+    );
+    // $search.
+    let v =
+        json_of(get_eventual(&c, &sb, &tok, "/v1.0/users?$search=%22displayName:bowen%22").await)
+            .await;
+    assert!(names(&v, "displayName").contains(&"Megan Bowen".to_string()));
+    // $orderby.
+    let v = json_of(
+        get(
+            &c,
+            &sb,
+            &tok,
+            "/v1.0/users?$orderby=userPrincipalName&$top=999&$select=userPrincipalName",
+        )
+        .await,
+    )
+    .await;
+    let upns: Vec<String> = names(&v, "userPrincipalName")
+        .iter()
+        .map(|s| s.to_lowercase())
+        .collect();
+    let mut sorted = upns.clone();
+    sorted.sort();
+    assert_eq!(upns, sorted);
+    let v = json_of(
+        get(
+            &c,
+            &sb,
+            &tok,
+            "/v1.0/users?$orderby=userPrincipalName%20desc&$top=1&$select=userPrincipalName",
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(
+        v["value"][0]["userPrincipalName"]
+            .as_str()
+            .unwrap()
+            .to_lowercase(),
+        *upns.last().unwrap()
+    );
+    // Groups and relationships.
+    let v = json_of(
+        get(
+            &c,
+            &sb,
+            &tok,
+            "/v1.0/groups?$filter=groupTypes/any(c:c%20eq%20'Unified')&$top=999",
+        )
+        .await,
+    )
+    .await;
+    assert!(!v["value"].as_array().unwrap().is_empty());
+    assert!(
+        v["value"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|g| g["groupTypes"] == json!(["Unified"]))
+    );
+    let v = json_of(get_eventual(&c, &sb, &tok, "/v1.0/me/transitiveMemberOf/microsoft.graph.group?$count=true&$filter=startsWith(displayName,'Nest')&$orderby=displayName").await).await;
+    assert_eq!(v["@odata.count"], 6);
+    assert_eq!(
+        names(&v, "displayName"),
+        [
+            "Nest L1", "Nest L2", "Nest L3", "Nest L4", "Nest L5", "Nest L6"
+        ]
+    );
+    sb.shutdown().await;
+}
+
+#[tokio::test]
 async fn single_users_and_relationships() {
     let sb = start(None).await;
     let c = client();
@@ -1337,6 +1593,96 @@ async fn groups_members_owners_and_actions() {
 }
 
 #[tokio::test]
+async fn organization_devices_service_principals_and_roles() {
+    let sb = start(None).await;
+    let c = client();
+    let tok = user_token(&c, &sb).await;
+    let v = json_of(get(&c, &sb, &tok, "/v1.0/organization?$select=id,displayName").await).await;
+    assert_eq!(
+        v["@odata.context"],
+        format!("{}/v1.0/$metadata#organization(id,displayName)", sb.url())
+    );
+    assert_eq!(v["value"][0]["id"], sb.tenant_id());
+    assert_eq!(v["value"][0]["displayName"], "Contoso Sandbox");
+    let v = json_of(
+        get(
+            &c,
+            &sb,
+            &tok,
+            &format!("/v1.0/organization/{}", sb.tenant_id()),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(v["verifiedDomains"][0]["name"], sb.domain());
+    let v = json_of(get(&c, &sb, &tok, "/v1.0/devices?$top=3").await).await;
+    assert_eq!(v["value"].as_array().unwrap().len(), 3);
+    assert!(v["@odata.nextLink"].is_string());
+    let v = json_of(
+        get(
+            &c,
+            &sb,
+            &tok,
+            "/v1.0/servicePrincipals?$filter=appId%20eq%20'14d82eec-204b-4c2f-b7e8-296a70dab67e'",
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(
+        v["value"][0]["displayName"],
+        "Microsoft Graph Command Line Tools"
+    );
+    let r = get(
+        &c,
+        &sb,
+        &tok,
+        "/v1.0/servicePrincipals?$filter=displayName%20ne%20'x'",
+    )
+    .await;
+    assert_eq!(r.status(), 400);
+    let v = json_of(get(&c, &sb, &tok, "/v1.0/directoryRoles").await).await;
+    let reader = v["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["displayName"] == "Global Reader")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        reader["roleTemplateId"],
+        "f2ef992c-3afb-46b9-b7cf-a126ee74c451"
+    );
+    let v = json_of(
+        get(
+            &c,
+            &sb,
+            &tok,
+            &format!(
+                "/v1.0/directoryRoles/{}/members",
+                reader["id"].as_str().unwrap()
+            ),
+        )
+        .await,
+    )
+    .await;
+    assert!(
+        v["value"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|u| u["userPrincipalName"] == sb.demo_user_upn())
+    );
+    // The limited app may not read devices.
+    let limited = app_token(&c, &sb, SANDBOX_LIMITED_APP_ID).await;
+    assert_eq!(get(&c, &sb, &limited, "/v1.0/devices").await.status(), 403);
+    assert_eq!(
+        get(&c, &sb, &limited, "/v1.0/organization").await.status(),
+        403
+    );
+    sb.shutdown().await;
+}
+
+#[tokio::test]
 async fn delta_rounds() {
     let sb = start(None).await;
     let c = client();
@@ -1471,6 +1817,20 @@ async fn throttling_and_5xx_faults() {
     assert_eq!(v["error"]["innerError"]["code"], "429");
     assert_eq!(v["error"]["innerError"]["status"], "429");
     assert_eq!(v["error"]["innerError"]["message"], "Please retry after");
+    set_faults(&c, &sb, json!({"throttle_every": 1})).await;
+    let r = get(&c, &sb, &tok, "/v1.0/users").await;
+    assert_eq!(
+        r.headers()["x-ms-throttle-information"],
+        "ResourceUnitLimitExceeded"
+    );
+    assert_eq!(
+        r.headers()["x-ms-throttle-scope"].to_str().unwrap(),
+        format!(
+            "Tenant_Application/Read/{PUBLIC_CLIENT_ID}/{}",
+            sb.tenant_id()
+        )
+    );
+    assert_eq!(r.headers()["x-ms-resource-unit"], "2");
     set_faults(&c, &sb, json!({"throttle_every": 1, "retry_after": 3})).await;
     assert_eq!(
         get(&c, &sb, &tok, "/v1.0/me").await.headers()["retry-after"],
@@ -1727,5 +2087,33 @@ async fn large_tenant_pages_quickly() {
         "20k users: start {started:?}, page of 999 {:?} (debug build)",
         t1.elapsed()
     );
+    sb.shutdown().await;
+}
+
+/// The README benchmark: `cargo test --release --test sandbox -- --ignored --nocapture bench`.
+#[tokio::test]
+#[ignore]
+async fn bench_100k_users() {
+    let t0 = std::time::Instant::now();
+    let sb = Sandbox::start(SandboxConfig {
+        users: 100_000,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let started = t0.elapsed();
+    let c = client();
+    let tok = app_token(&c, &sb, SANDBOX_APP_ID).await;
+    for path in [
+        "/v1.0/users?$top=999",
+        "/v1.0/users?$top=999&$select=id,displayName,mail",
+        "/v1.0/users?$filter=startsWith(displayName,'a')&$top=999",
+    ] {
+        let t1 = std::time::Instant::now();
+        let r = get(&c, &sb, &tok, path).await;
+        let body = r.bytes().await.unwrap();
+        eprintln!("{path}: {:?} ({} bytes)", t1.elapsed(), body.len());
+    }
+    eprintln!("100k users: started in {started:?}");
     sb.shutdown().await;
 }

@@ -34,13 +34,29 @@ pub struct ExplainOutput {
 }
 
 /// Runs `explain`; returns the exit code.
-pub async fn run(_settings: &Settings, args: &ExplainArgs) -> u8 {
-    // The token cache belongs to the sign-in code (issue 4); until it is readable from here the
-    // report shows the requirements only.
-    let out = explain_report(&args.path, &args.method, args.output, None);
+pub async fn run(settings: &Settings, args: &ExplainArgs) -> u8 {
+    // Only the cache is read: no sign-in, no renewal, no network.
+    let claims = match cached_claims(settings).await {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!(
+                "graphtui explain: cannot read the token cache ({e}); showing requirements only"
+            );
+            None
+        }
+    };
+    let out = explain_report(&args.path, &args.method, args.output, claims.as_ref());
     print!("{}", out.stdout);
     eprint!("{}", out.stderr);
     out.code
+}
+
+/// The claims of the profile's cached token, if there is one (read from the cache only).
+pub async fn cached_claims(settings: &Settings) -> Result<Option<Claims>, String> {
+    let auth = crate::auth::Authenticator::from_settings(settings, Default::default())
+        .map_err(|e| e.to_string())?;
+    let tokens = auth.current().await.map_err(|e| e.to_string())?;
+    Ok(tokens.as_ref().and_then(Claims::from_token_set))
 }
 
 /// Builds the `explain` report for a path, method and (optionally) the current token's claims.
@@ -158,7 +174,14 @@ pub fn explain_report(
                     c.permissions().join(" ")
                 }
             ));
-            for line in d.to_text().lines().skip(1) {
+            let text = d.to_text();
+            let mut lines = text.lines();
+            if let Some(first) = lines.next()
+                && let Some((_, verdict)) = first.rsplit_once(": ")
+            {
+                s.push_str(&format!("  verdict: {verdict}\n"));
+            }
+            for line in lines.filter(|l| !l.starts_with("  matches ")) {
                 s.push_str(line);
                 s.push('\n');
             }
@@ -182,6 +205,27 @@ fn render_scheme(r: &SchemeRequirement) -> String {
     s.push_str(&format!("  least privileged: {}\n", alts.join(" or ")));
     if let Some(n) = r.note {
         s.push_str(&format!("  (hand-checked: {n})\n"));
+    }
+    if r.exclusive {
+        let map = embedded();
+        for alt in &r.least {
+            let consent = alt.iter().any(|n| {
+                map.permission(n)
+                    .and_then(|p| p.scheme(r.scheme))
+                    .is_none_or(|i| i.requires_admin_consent)
+            });
+            s.push_str(&format!(
+                "  * {}{}\n",
+                alt.join(" + "),
+                if consent { "  [admin consent]" } else { "" }
+            ));
+        }
+        let names: Vec<&str> = r.candidates.iter().map(|c| c.name.as_str()).collect();
+        s.push_str(&format!(
+            "  also listed by permissions.json, not enough on their own here: {}\n",
+            names.join(", ")
+        ));
+        return s;
     }
     let w = r.candidates.iter().map(|c| c.name.len()).max().unwrap_or(0);
     for c in &r.candidates {

@@ -62,10 +62,10 @@
 //! | `diagnostics[].start`, `.end` | int | half-open **byte** offsets into that option's text (for `$filter`: into `expr`) |
 //! | `diagnostics[].column` | int | 1-based **character** column of `start` |
 //! | `diagnostics[].severity` | string | `"error"` (Graph would reject it), `"warning"` (likely not what you want), `"info"` |
-//! | `diagnostics[].code` | string | stable kind of finding, kebab-case: `syntax`, `unknown-property`, `relationship`, `property-case`, `not-a-condition`, `collection-needs-any`, `not-a-collection`, `not-filterable`, `unsupported-operator`, `unsupported-expression`, `unsupported-function`, `bad-arguments`, `type-mismatch`, `count-comparison`, `unknown-value`, `whitespace`, `date-without-time`, `matches-everything`, `all-lambda`, `empty-lambda`, `sign-in-activity-combined`, `search-syntax`, `search-empty-clause`, `search-not-tokenized`, `search-undocumented`, `not-searchable`, `not-sortable`, `unknown-select`, `unknown-expand`, `unsupported-expand-option`, `expand-with-advanced`, `top-range`, `single-object`, `no-capability-data` |
+//! | `diagnostics[].code` | string | stable kind of finding, kebab-case: `syntax`, `unknown-property`, `relationship`, `property-case`, `not-a-condition`, `collection-needs-any`, `not-a-collection`, `not-filterable`, `unsupported-operator`, `unsupported-expression`, `unsupported-function`, `bad-arguments`, `type-mismatch`, `count-comparison`, `unknown-value`, `whitespace`, `date-without-time`, `matches-everything`, `all-lambda`, `empty-lambda`, `sign-in-activity-combined`, `search-syntax`, `search-empty-clause`, `search-not-tokenized`, `search-undocumented`, `not-searchable`, `not-sortable`, `unknown-select`, `unknown-expand`, `unsupported-expand-option`, `expand-with-advanced`, `top-range`, `single-object`, `no-capability-data`, `extension-property`, `filter-too-deep`, `expand-limits` |
 //! | `diagnostics[].message` | string | what is wrong |
 //! | `diagnostics[].hint` | string or null | how to fix it |
-//! | `advanced_query` | bool | true when `ConsistencyLevel: eventual` + `$count=true` are needed |
+//! | `advanced_query` | bool | true when `ConsistencyLevel: eventual` + `$count=true` are needed (as far as could be determined: a `$filter` with a syntax error contributes nothing) |
 //! | `advanced_query_reasons` | array of strings | why, one sentence each |
 //! | `url` | string | the percent-encoded request URL (with `$count=true` in advanced mode) |
 //! | `headers` | object | extra request headers, e.g. `{"ConsistencyLevel": "eventual"}` |
@@ -226,7 +226,13 @@ fn entity_and_path(entity: &str) -> Result<(&'static Entity, String), CheckError
 /// True when `expr` is a pasted Graph URL or path with a query rather than a `$filter`.
 pub fn looks_like_url(expr: &str) -> bool {
     let t = expr.trim_start();
-    t.starts_with("https://") || t.starts_with("http://") || t.starts_with('/')
+    let lower = t.to_ascii_lowercase();
+    lower.starts_with("https://")
+        || lower.starts_with("http://")
+        || t.starts_with('/')
+        || crate::odata::url::GRAPH_HOSTS
+            .iter()
+            .any(|h| lower.starts_with(&format!("{h}/")))
 }
 
 /// Checks `expr` as the `$filter` of a list request on `entity`, with URLs under `graph_base`
@@ -414,11 +420,17 @@ pub fn render_text(r: &CheckReport) -> String {
             out.push_str("\n\n");
         }
     }
+    let syntax_error = r
+        .diagnostics
+        .iter()
+        .any(|d| d.code == Code::Syntax && d.option == "$filter");
     if r.advanced_query {
         out.push_str("advanced query: needed (ConsistencyLevel: eventual + $count=true)\n");
         for reason in &r.advanced_query_reasons {
             out.push_str(&format!("  - {}\n", sanitize(reason)));
         }
+    } else if syntax_error {
+        out.push_str("advanced query: not determined (fix the $filter syntax error first)\n");
     } else {
         out.push_str("advanced query: not needed\n");
     }
@@ -570,6 +582,7 @@ mod tests {
         let json = serde_json::to_value(&r).unwrap();
         assert_eq!(json["diagnostics"][0]["severity"], "error");
         assert_eq!(json["diagnostics"][0]["code"], "syntax");
+        assert!(render_text(&r).contains("advanced query: not determined"));
         assert!(
             json["diagnostics"][0]["hint"].is_null() || json["diagnostics"][0]["hint"].is_string()
         );
@@ -634,5 +647,6 @@ mod tests {
             Err(CheckError::UnknownPath(_))
         ));
         assert!(looks_like_url("/users?$top=1") && !looks_like_url("displayName eq '/'"));
+        assert!(looks_like_url("graph.microsoft.com/v1.0/users"));
     }
 }

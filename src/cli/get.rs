@@ -182,15 +182,67 @@ pub fn build_request(
     })
 }
 
+/// A signed-in session on a fresh in-process sandbox tenant, for `--demo` on the command line.
+/// The sandbox approves the device code at the first poll; keep the sandbox alive while using it.
+pub async fn demo_session(
+    settings: &Settings,
+) -> Result<(crate::sandbox::Sandbox, Settings, Arc<Authenticator>), String> {
+    let users = std::env::var("GRAPHTUI_DEMO_USERS")
+        .ok()
+        .and_then(|s| s.trim().parse::<usize>().ok())
+        .unwrap_or(500);
+    let sandbox = crate::sandbox::Sandbox::start(crate::sandbox::SandboxConfig {
+        users,
+        scenario: Some("fast-poll,pending-polls=0".into()),
+        ..Default::default()
+    })
+    .await
+    .map_err(|e| format!("cannot start the demo sandbox: {e}"))?;
+    let url = url::Url::parse(&sandbox.url()).map_err(|e| e.to_string())?;
+    let mut s = settings.clone();
+    s.authority_host = url.clone();
+    s.graph_root = url;
+    s.tenant = sandbox.tenant_id();
+    s.client_id = crate::config::DEFAULT_CLIENT_ID.to_string();
+    s.token_cache = crate::cli::TokenCacheKind::None;
+    s.client_secret = None;
+    let auth = Authenticator::new(
+        &s,
+        Arc::new(crate::auth::store::MemoryStore::new()),
+        AuthOptions::default(),
+    )
+    .map_err(|e| e.to_string())?;
+    let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
+    auth.login_device_code(None, tx, tokio_util::sync::CancellationToken::new())
+        .await
+        .map_err(|e| format!("demo sign-in failed: {e}"))?;
+    Ok((sandbox, s, Arc::new(auth)))
+}
+
 /// Runs `get`; returns the exit code.
 pub async fn run(settings: &Settings, args: &GetArgs) -> u8 {
-    let auth = match Authenticator::from_settings(settings, AuthOptions::default()) {
-        Ok(a) => Arc::new(a),
-        Err(e) => {
-            eprintln!("graphtui get: {e}");
-            return super::exit::AUTH;
+    let mut _demo = None;
+    let (settings, auth) = if settings.demo {
+        match demo_session(settings).await {
+            Ok((sb, s, a)) => {
+                _demo = Some(sb);
+                (s, a)
+            }
+            Err(e) => {
+                eprintln!("graphtui get: {e}");
+                return super::exit::FAILURE;
+            }
+        }
+    } else {
+        match Authenticator::from_settings(settings, AuthOptions::default()) {
+            Ok(a) => (settings.clone(), Arc::new(a)),
+            Err(e) => {
+                eprintln!("graphtui get: {e}");
+                return super::exit::AUTH;
+            }
         }
     };
+    let settings = &settings;
     let client = match GraphClient::new(settings, auth) {
         Ok(c) => c,
         Err(e) => {
@@ -233,6 +285,17 @@ pub fn describe_client_event(e: &crate::graph::ClientEvent) -> Option<String> {
             },
             retry_in.as_secs_f64()
         ),
+        E::Retrying {
+            reason,
+            retry_in,
+            attempt,
+            max_retries,
+            ..
+        } => format!(
+            "graphtui: connection failed ({reason}), retrying in {:.1} s (retry {attempt} of {max_retries})",
+            retry_in.as_secs_f64()
+        ),
+        E::TokenRefreshed { .. } => "graphtui: the access token was renewed".to_string(),
         E::TokenStore { description } if description.contains("no OS keyring") => {
             format!("graphtui: tokens are cached in {description}")
         }
@@ -240,7 +303,7 @@ pub fn describe_client_event(e: &crate::graph::ClientEvent) -> Option<String> {
             "graphtui: warning: the token does not grant {}; requests that need them will be refused",
             missing.join(", ")
         ),
-        E::SignInNeeded { .. } | E::TokenRefreshed { .. } | E::TokenStore { .. } => return None,
+        E::SignInNeeded { .. } | E::TokenStore { .. } => return None,
     })
 }
 

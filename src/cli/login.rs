@@ -22,6 +22,17 @@ pub struct LoginArgs {
 
 /// Runs `login`; returns the exit code.
 pub async fn run(settings: &Settings, args: &LoginArgs) -> u8 {
+    if settings.demo {
+        eprintln!(
+            "graphtui login: --demo needs no sign-in: every command signs in to its own sandbox tenant by itself"
+        );
+        return super::exit::OK;
+    }
+    if settings.token_cache == TokenCacheKind::None {
+        eprintln!(
+            "graphtui login: note: --token-cache none keeps nothing, so this sign-in ends with the command"
+        );
+    }
     let auth = match Authenticator::from_settings(settings, AuthOptions::default()) {
         Ok(a) => a,
         Err(e) => {

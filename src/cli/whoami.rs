@@ -38,6 +38,17 @@ pub fn role_name(template_id: &str) -> Option<&'static str> {
 
 /// Runs `whoami`; returns the exit code.
 pub async fn run(settings: &Settings, args: &WhoamiArgs) -> u8 {
+    let mut out = std::io::stdout();
+    let mut err = std::io::stderr();
+    if settings.demo {
+        return match super::get::demo_session(settings).await {
+            Ok((_sandbox, _s, auth)) => whoami_with(&auth, args, &mut out, &mut err).await,
+            Err(e) => {
+                eprintln!("graphtui whoami: {e}");
+                super::exit::FAILURE
+            }
+        };
+    }
     let auth = match Authenticator::from_settings(settings, AuthOptions::default()) {
         Ok(a) => a,
         Err(e) => {
@@ -45,8 +56,6 @@ pub async fn run(settings: &Settings, args: &WhoamiArgs) -> u8 {
             return super::exit::AUTH;
         }
     };
-    let mut out = std::io::stdout();
-    let mut err = std::io::stderr();
     whoami_with(&auth, args, &mut out, &mut err).await
 }
 
@@ -151,9 +160,9 @@ pub async fn whoami_with(
                     (t.expires_in().max(0) + 59) / 60
                 ),
                 format!(
-                    "{}        {}",
+                    "{:<14}{}",
                     if t.kind == GrantKind::AppOnly {
-                        "Roles: "
+                        "Roles:"
                     } else {
                         "Scopes:"
                     },

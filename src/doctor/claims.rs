@@ -5,7 +5,6 @@
 //! by contract; what is read here is a diagnostic aid and must never drive authorisation.
 
 use super::permmap::Scheme;
-use base64::Engine;
 use serde::Serialize;
 use serde_json::{Map as JsonMap, Value};
 
@@ -18,19 +17,8 @@ pub const MSA_TENANT: &str = "9188040d-6c67-4c5b-b112-36a304b66dad";
 /// The Microsoft Graph resource app id.
 pub const GRAPH_APP_ID: &str = "00000003-0000-0000-c000-000000000000";
 
-/// Why a token could not be decoded.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ClaimsError {
-    /// Not three dot-separated parts.
-    #[error("not a JWT: expected three dot-separated parts")]
-    NotJwt,
-    /// The payload is not base64url.
-    #[error("the token payload is not base64url")]
-    Base64,
-    /// The payload is not a JSON object.
-    #[error("the token payload is not a JSON object")]
-    Json,
-}
+/// Why a token could not be decoded (shared with the sign-in code's decoder).
+pub use crate::auth::token::ClaimsError;
 
 /// Kind of token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -88,18 +76,6 @@ pub struct Claims {
     pub raw: JsonMap<String, Value>,
 }
 
-fn b64url_decode(s: &str) -> Option<Vec<u8>> {
-    let s = s.trim_end_matches('=');
-    base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(s)
-        .ok()
-        .or_else(|| {
-            base64::engine::general_purpose::STANDARD_NO_PAD
-                .decode(s)
-                .ok()
-        })
-}
-
 fn str_claim(m: &JsonMap<String, Value>, k: &str) -> Option<String> {
     match m.get(k) {
         Some(Value::String(s)) if !s.is_empty() => Some(s.clone()),
@@ -127,7 +103,8 @@ fn list_claim(m: &JsonMap<String, Value>, k: &str) -> Vec<String> {
 }
 
 impl Claims {
-    /// Decodes a JWT's payload (a leading `Bearer ` is accepted). No signature check.
+    /// Decodes a JWT's payload (a leading `Bearer ` is accepted) with the sign-in code's decoder
+    /// ([`crate::auth::token::Claims::decode`]). No signature check.
     pub fn decode(token: &str) -> Result<Claims, ClaimsError> {
         let t = token.trim();
         let t = t
@@ -135,16 +112,12 @@ impl Claims {
             .or_else(|| t.strip_prefix("bearer "))
             .unwrap_or(t)
             .trim();
-        let parts: Vec<&str> = t.split('.').collect();
-        if parts.len() != 3 || parts[1].is_empty() {
-            return Err(ClaimsError::NotJwt);
-        }
-        let bytes = b64url_decode(parts[1]).ok_or(ClaimsError::Base64)?;
-        let v: Value = serde_json::from_slice(&bytes).map_err(|_| ClaimsError::Json)?;
-        match v {
-            Value::Object(m) => Ok(Claims::from_map(m)),
-            _ => Err(ClaimsError::Json),
-        }
+        crate::auth::token::Claims::decode(t).map(|c| Claims::from_map(c.raw))
+    }
+
+    /// The claims of a cached token set, when its access token is a JWT.
+    pub fn from_token_set(tokens: &crate::auth::TokenSet) -> Option<Claims> {
+        tokens.claims().map(|c| Claims::from_map(c.raw))
     }
 
     /// Builds claims from a decoded JSON object.
@@ -232,7 +205,7 @@ impl Claims {
 
     /// Whether the token is not valid yet at `now` (with 5 minutes of clock skew allowed).
     pub fn not_yet_valid(&self, now: i64) -> bool {
-        self.nbf.is_some_and(|n| n > now + 300)
+        self.nbf.is_some_and(|n| n > now.saturating_add(300))
     }
 
     /// Whether the audience is Microsoft Graph (any cloud's Graph root, or Graph's app id).
@@ -298,9 +271,9 @@ impl Claims {
             out.push(format!("dir roles: {}", names.join(", ")));
         }
         if let Some(exp) = self.exp {
-            let d = exp - now;
+            let d = exp.saturating_sub(now);
             let rel = if d <= 0 {
-                format!("expired {} ago", human_secs(-d))
+                format!("expired {} ago", human_secs(d.saturating_neg()))
             } else {
                 format!("in {}", human_secs(d))
             };
@@ -566,6 +539,7 @@ pub fn is_admin_role(template_id: &str) -> bool {
 
 /// Builds an unsigned JWT from claims (header `alg: none`): for tests and the sandbox.
 pub fn fake_jwt(claims: &Value) -> String {
+    use base64::Engine;
     let e = base64::engine::general_purpose::URL_SAFE_NO_PAD;
     format!(
         "{}.{}.sig",
@@ -656,7 +630,30 @@ mod tests {
         }
 
         #[test]
+        fn never_panics_on_claims_of_any_type(
+            keys in proptest::collection::vec(prop_oneof![Just("aud"), Just("scp"), Just("roles"), Just("wids"), Just("exp"), Just("iat"), Just("nbf"), Just("amr"), Just("upn"), Just("tid"), Just("idtyp"), Just("xms_cc")], 0..8),
+            vals in proptest::collection::vec(prop_oneof![
+                any::<i64>().prop_map(serde_json::Value::from),
+                any::<f64>().prop_map(|f| serde_json::json!(f)),
+                ".{0,20}".prop_map(serde_json::Value::from),
+                Just(serde_json::Value::Null),
+                Just(serde_json::json!([1, "a", null, {"x": 1}])),
+                Just(serde_json::json!({"nested": true})),
+            ], 8),
+            now in any::<i64>(),
+        ) {
+            let mut m = serde_json::Map::new();
+            for (k, v) in keys.iter().zip(vals) {
+                m.insert(k.to_string(), v);
+            }
+            let c = Claims::decode(&fake_jwt(&serde_json::Value::Object(m))).unwrap();
+            let _ = (c.kind(), c.scheme(), c.is_expired(now), c.not_yet_valid(now), c.audience_is_graph());
+            let _ = c.summary_lines(now);
+        }
+
+        #[test]
         fn never_panics_on_any_json_payload(v in proptest::collection::vec(any::<u8>(), 0..120)) {
+            use base64::Engine;
             let e = base64::engine::general_purpose::URL_SAFE_NO_PAD;
             if let Ok(c) = Claims::decode(&format!("x.{}.y", e.encode(&v))) {
                 let _ = c.summary_lines(0);

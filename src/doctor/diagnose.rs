@@ -411,12 +411,33 @@ pub fn diagnose_at(
         d.verdict = Verdict::Denied;
         return d;
     };
-    let req = d.requirements.iter().find(|r| r.scheme == scheme).cloned();
+    let mut req = d.requirements.iter().find(|r| r.scheme == scheme).cloned();
     let template = d
         .matched
         .as_ref()
         .map(|m| m.template.clone())
         .unwrap_or_default();
+    // A delegated request to /users/{own id or UPN}/... is a request about oneself: the /me
+    // form's requirements apply (getMemberGroups on oneself needs User.Read, not
+    // User.ReadBasic.All). Otherwise User.Read / User.ReadWrite, which cover the signed-in user
+    // only, do not reach another user through /users/{id} (the map lists them for that path
+    // because it also addresses oneself).
+    if scheme != Scheme::Application && template.starts_with("/users/{id}") {
+        if addresses_self(url, claims) {
+            let me_template = format!("/me{}", &template["/users/{id}".len()..]);
+            if let Some(r) = map
+                .requirements(&me_template, &method)
+                .into_iter()
+                .find(|r| r.scheme == scheme)
+            {
+                req = Some(r);
+            }
+        } else if template == "/users/{id}"
+            && let Some(r) = &req
+        {
+            req = Some(r.excluding(&["User.Read", "User.ReadWrite"], &method, &template));
+        }
+    }
     match req {
         None => {
             if !d
@@ -449,12 +470,11 @@ pub fn diagnose_at(
         }
         Some(req) => {
             d.least = req.least.clone();
-            let least_names: Vec<&String> = req.least.iter().flatten().collect();
-            let consent = req
-                .candidates
-                .iter()
-                .filter(|c| least_names.contains(&&c.name))
-                .any(|c| c.admin_consent);
+            let consent = req.least.iter().flatten().any(|n| {
+                map.permission(n)
+                    .and_then(|p| p.scheme(scheme))
+                    .is_none_or(|i| i.requires_admin_consent)
+            });
             d.least_needs_admin_consent = Some(consent);
             match req.satisfied_by(claims.permissions()) {
                 Some(set) => d.granted = set,
@@ -581,6 +601,22 @@ pub fn diagnose_at(
         }
     }
     d
+}
+
+/// Whether `/users/{key}` names the token's own user (object id or UPN).
+fn addresses_self(url: &str, claims: &Claims) -> bool {
+    let segs = super::pathmatch::parse_request(url).segments;
+    let Some(key) = segs
+        .first()
+        .filter(|s| s.eq_ignore_ascii_case("users"))
+        .and(segs.get(1))
+    else {
+        return false;
+    };
+    [claims.oid.as_deref(), claims.account.as_deref()]
+        .into_iter()
+        .flatten()
+        .any(|k| k.eq_ignore_ascii_case(key))
 }
 
 fn finish_unknown_path(d: &mut Diagnosis) {

@@ -729,6 +729,7 @@ impl Map {
                 least,
                 candidates: cands,
                 note: over.map(|o| o.note),
+                exclusive: over.is_some_and(|o| o.exclusive),
             });
         }
         out
@@ -769,17 +770,23 @@ pub struct SchemeRequirement {
     pub candidates: Vec<Candidate>,
     /// Why the least choice was corrected by hand, when it was.
     pub note: Option<&'static str>,
+    /// Only the `least` alternatives (with included permissions) are sufficient: the source's
+    /// list is known to be wrong for this endpoint.
+    pub exclusive: bool,
 }
 
 impl SchemeRequirement {
     /// Whether a set of granted permissions satisfies this requirement (case-insensitive).
     pub fn satisfied_by(&self, granted: &[String]) -> Option<Vec<String>> {
-        let has = |n: &str| granted.iter().any(|g| g.eq_ignore_ascii_case(n));
-        for c in &self.candidates {
-            if has(&c.name) && c.also_requires.iter().all(|a| has(a)) {
-                let mut v = vec![c.name.clone()];
-                v.extend(c.also_requires.iter().cloned());
-                return Some(v);
+        let held = implied_closure(granted);
+        let has = |n: &str| held.contains(&n.to_ascii_lowercase());
+        if !self.exclusive {
+            for c in &self.candidates {
+                if has(&c.name) && c.also_requires.iter().all(|a| has(a)) {
+                    let mut v = vec![c.name.clone()];
+                    v.extend(c.also_requires.iter().cloned());
+                    return Some(v);
+                }
             }
         }
         for alt in &self.least {
@@ -788,6 +795,109 @@ impl SchemeRequirement {
             }
         }
         None
+    }
+}
+
+/// Permissions that include others (a holder of the left one may do what the right ones allow).
+/// Kept conservative: only the directory families whose reference pages say so; in particular
+/// `User.ReadBasic.All` does not include `User.Read` (it cannot read one's own full profile).
+const IMPLIES: &[(&str, &[&str])] = &[
+    (
+        "Directory.ReadWrite.All",
+        &[
+            "Directory.Read.All",
+            "User.ReadWrite.All",
+            "Group.ReadWrite.All",
+        ],
+    ),
+    (
+        "Directory.Read.All",
+        &[
+            "User.Read.All",
+            "Group.Read.All",
+            "GroupMember.Read.All",
+            "Device.Read.All",
+            "Application.Read.All",
+        ],
+    ),
+    ("User.ReadWrite.All", &["User.Read.All", "User.ReadWrite"]),
+    ("User.Read.All", &["User.ReadBasic.All", "User.Read"]),
+    ("User.ReadWrite", &["User.Read"]),
+    (
+        "Group.ReadWrite.All",
+        &["Group.Read.All", "GroupMember.ReadWrite.All"],
+    ),
+    (
+        "Group.Read.All",
+        &["GroupMember.Read.All", "Group.ReadBasic.All"],
+    ),
+    ("GroupMember.ReadWrite.All", &["GroupMember.Read.All"]),
+    ("GroupMember.Read.All", &["GroupMember.ReadBasic.All"]),
+    ("Application.ReadWrite.All", &["Application.Read.All"]),
+    ("Device.ReadWrite.All", &["Device.Read.All"]),
+];
+
+/// The granted permissions plus everything they include ([`IMPLIES`]), lower-cased.
+pub fn implied_closure(granted: &[String]) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    let mut stack: Vec<String> = granted.iter().map(|g| g.to_ascii_lowercase()).collect();
+    while let Some(p) = stack.pop() {
+        if out.insert(p.clone()) {
+            for (from, to) in IMPLIES {
+                if from.eq_ignore_ascii_case(&p) {
+                    stack.extend(to.iter().map(|t| t.to_ascii_lowercase()));
+                }
+            }
+        }
+    }
+    out
+}
+
+impl SchemeRequirement {
+    /// The requirement without some permissions (e.g. `User.Read`, which covers only the
+    /// signed-in user, when the request addresses another user); the least-privileged choice is
+    /// recomputed when it named one of them.
+    pub fn excluding(&self, names: &[&str], method: &str, template: &str) -> SchemeRequirement {
+        let gone = |n: &str| names.iter().any(|x| x.eq_ignore_ascii_case(n));
+        let mut candidates: Vec<Candidate> = self
+            .candidates
+            .iter()
+            .filter(|c| !gone(&c.name) && !c.also_requires.iter().any(|a| gone(a)))
+            .cloned()
+            .collect();
+        let mut least: Vec<Vec<String>> = self
+            .least
+            .iter()
+            .filter(|alt| !alt.iter().any(|n| gone(n)))
+            .cloned()
+            .collect();
+        if least.is_empty() {
+            for c in &mut candidates {
+                c.least = false;
+            }
+            least = pick_least(&candidates, method_bit(method) == Some(1), template);
+            for c in &mut candidates {
+                c.least = least.iter().any(|alt| alt.first() == Some(&c.name));
+            }
+            candidates.sort_by(|a, b| {
+                b.least
+                    .cmp(&a.least)
+                    .then(a.write.cmp(&b.write))
+                    .then(
+                        a.privilege_level
+                            .unwrap_or(9)
+                            .cmp(&b.privilege_level.unwrap_or(9)),
+                    )
+                    .then(a.name.cmp(&b.name))
+            });
+        }
+        SchemeRequirement {
+            scheme: self.scheme,
+            least,
+            candidates,
+            note: self.note,
+            exclusive: self.exclusive,
+        }
     }
 }
 
@@ -914,6 +1024,9 @@ pub struct Override {
     pub least: &'static [&'static [&'static str]],
     /// Why, with the source.
     pub note: &'static str,
+    /// The source's other permissions are not sufficient on their own (see
+    /// [`SchemeRequirement::exclusive`]).
+    pub exclusive: bool,
 }
 
 const GMG_NOTE: &str = "From the getMemberGroups/checkMemberGroups API pages; permissions.json marks Application.Read.All as least here, which looks like data noise (graph-facts 10.3).";
@@ -926,6 +1039,7 @@ pub const OVERRIDES: &[Override] = &[
         scheme: Scheme::DelegatedWork,
         least: &[&["User.Read"]],
         note: "organization-list API page: User.Read is least (permissions.json marks DeviceManagementServiceConfig.Read.All).",
+        exclusive: false,
     },
     Override {
         template: "/organization",
@@ -933,6 +1047,7 @@ pub const OVERRIDES: &[Override] = &[
         scheme: Scheme::Application,
         least: &[&["Organization.Read.All"]],
         note: "organization-list API page: Organization.Read.All is least (permissions.json marks DeviceManagementServiceConfig.Read.All).",
+        exclusive: false,
     },
     Override {
         template: "/organization/{id}",
@@ -940,6 +1055,7 @@ pub const OVERRIDES: &[Override] = &[
         scheme: Scheme::DelegatedWork,
         least: &[&["User.Read"]],
         note: "organization-get API page: User.Read is least.",
+        exclusive: false,
     },
     Override {
         template: "/organization/{id}",
@@ -947,6 +1063,7 @@ pub const OVERRIDES: &[Override] = &[
         scheme: Scheme::Application,
         least: &[&["Organization.Read.All"]],
         note: "organization-get API page: Organization.Read.All is least.",
+        exclusive: false,
     },
     Override {
         template: "/me/getmembergroups",
@@ -954,6 +1071,7 @@ pub const OVERRIDES: &[Override] = &[
         scheme: Scheme::DelegatedWork,
         least: &[&["User.Read", "GroupMember.Read.All"]],
         note: GMG_NOTE,
+        exclusive: true,
     },
     Override {
         template: "/users/{id}/getmembergroups",
@@ -961,6 +1079,7 @@ pub const OVERRIDES: &[Override] = &[
         scheme: Scheme::DelegatedWork,
         least: &[&["User.ReadBasic.All", "GroupMember.Read.All"]],
         note: GMG_NOTE,
+        exclusive: true,
     },
     Override {
         template: "/users/{id}/getmembergroups",
@@ -968,6 +1087,7 @@ pub const OVERRIDES: &[Override] = &[
         scheme: Scheme::Application,
         least: &[&["User.Read.All", "GroupMember.Read.All"]],
         note: GMG_NOTE,
+        exclusive: true,
     },
     Override {
         template: "/me/checkmembergroups",
@@ -975,6 +1095,7 @@ pub const OVERRIDES: &[Override] = &[
         scheme: Scheme::DelegatedWork,
         least: &[&["User.Read", "GroupMember.Read.All"]],
         note: GMG_NOTE,
+        exclusive: true,
     },
     Override {
         template: "/users/{id}/checkmembergroups",
@@ -982,6 +1103,7 @@ pub const OVERRIDES: &[Override] = &[
         scheme: Scheme::DelegatedWork,
         least: &[&["User.ReadBasic.All", "GroupMember.Read.All"]],
         note: GMG_NOTE,
+        exclusive: true,
     },
     Override {
         template: "/users/{id}/checkmembergroups",
@@ -989,6 +1111,7 @@ pub const OVERRIDES: &[Override] = &[
         scheme: Scheme::Application,
         least: &[&["User.Read.All", "GroupMember.Read.All"]],
         note: GMG_NOTE,
+        exclusive: true,
     },
     Override {
         template: "/groups/{id}/getmembergroups",
@@ -996,6 +1119,7 @@ pub const OVERRIDES: &[Override] = &[
         scheme: Scheme::DelegatedWork,
         least: &[&["GroupMember.Read.All"]],
         note: GMG_NOTE,
+        exclusive: true,
     },
     Override {
         template: "/groups/{id}/getmembergroups",
@@ -1003,6 +1127,7 @@ pub const OVERRIDES: &[Override] = &[
         scheme: Scheme::Application,
         least: &[&["GroupMember.Read.All"]],
         note: GMG_NOTE,
+        exclusive: true,
     },
     Override {
         template: "/groups/{id}",
@@ -1010,6 +1135,7 @@ pub const OVERRIDES: &[Override] = &[
         scheme: Scheme::DelegatedWork,
         least: &[&["Group.ReadWrite.All"]],
         note: "group-update API page: Group.ReadWrite.All is least; permissions.json marks only property-scoped permissions here.",
+        exclusive: false,
     },
     Override {
         template: "/groups/{id}",
@@ -1017,6 +1143,7 @@ pub const OVERRIDES: &[Override] = &[
         scheme: Scheme::Application,
         least: &[&["Group.ReadWrite.All"]],
         note: "group-update API page: Group.ReadWrite.All is least; permissions.json marks only property-scoped permissions here.",
+        exclusive: false,
     },
     Override {
         template: "/groups/{id}",
@@ -1024,6 +1151,7 @@ pub const OVERRIDES: &[Override] = &[
         scheme: Scheme::DelegatedWork,
         least: &[&["Group.ReadBasic.All"]],
         note: "permissions.json marks only Group-NestingSupport.ReadWrite.All; group-get lists GroupMember.Read.All in older copies and Group.ReadBasic.All is the newer least-privileged read.",
+        exclusive: false,
     },
     Override {
         template: "/groups/{id}",
@@ -1031,6 +1159,7 @@ pub const OVERRIDES: &[Override] = &[
         scheme: Scheme::Application,
         least: &[&["Group.ReadBasic.All"]],
         note: "permissions.json marks only Group-NestingSupport.ReadWrite.All; Group.ReadBasic.All is the least-privileged read.",
+        exclusive: false,
     },
 ];
 
@@ -1112,6 +1241,49 @@ mod tests {
             assert!(Map::from_asset(bad).is_err(), "{bad}");
         }
         assert!(build_map("[1,2]").is_err());
+    }
+
+    #[test]
+    fn included_permissions() {
+        let c = implied_closure(&["Directory.Read.All".into()]);
+        for p in [
+            "directory.read.all",
+            "user.read.all",
+            "user.readbasic.all",
+            "user.read",
+            "groupmember.readbasic.all",
+        ] {
+            assert!(c.contains(p), "{p}");
+        }
+        let c = implied_closure(&["User.ReadBasic.All".into()]);
+        assert!(!c.contains("user.read"));
+        let req = SchemeRequirement {
+            scheme: Scheme::DelegatedWork,
+            least: vec![vec![
+                "User.ReadBasic.All".into(),
+                "GroupMember.Read.All".into(),
+            ]],
+            candidates: vec![],
+            note: None,
+            exclusive: true,
+        };
+        assert_eq!(req.satisfied_by(&["User.ReadBasic.All".into()]), None);
+        assert!(req.satisfied_by(&["Directory.Read.All".into()]).is_some());
+    }
+
+    #[test]
+    fn excluding_recomputes_least() {
+        let m = build_map(SMALL).unwrap();
+        let r = m.requirements("/users/{id}", "GET");
+        let w = r
+            .iter()
+            .find(|r| r.scheme == Scheme::DelegatedWork)
+            .unwrap();
+        let x = w.excluding(&["User.Read"], "GET", "/users/{id}");
+        // User.ReadWrite.All goes too: in SMALL it also requires User.Read.
+        assert!(x.candidates.is_empty() && x.least.is_empty(), "{x:?}");
+        let x = w.excluding(&["Nothing.Here"], "GET", "/users/{id}");
+        assert_eq!(x.least, w.least);
     }
 
     #[test]

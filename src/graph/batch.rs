@@ -17,7 +17,11 @@ impl GraphClient {
         // Resolve every item first: foreign URLs fail alone, without being sent.
         let mut pending: Vec<(usize, String)> = Vec::new();
         for (i, r) in reqs.iter().enumerate() {
-            match self.batch_relative(&r.url) {
+            let checked = self.resolve(&r.url).and_then(|u| {
+                self.check_writable(r, &u)?;
+                self.batch_relative(&r.url)
+            });
+            match checked {
                 Ok(rel) => pending.push((i, rel)),
                 Err(e) => out[i] = Some(Err(e)),
             }

@@ -26,6 +26,17 @@ pub enum ClientEvent {
         attempt: u32,
         max_retries: u32,
     },
+    /// The connection failed or the answer was cut short; the (idempotent) request is sent
+    /// again after `retry_in`.
+    Retrying {
+        url: String,
+        /// What went wrong, e.g. `connection closed before message completed`.
+        reason: String,
+        retry_in: Duration,
+        /// The retry about to happen (1-based).
+        attempt: u32,
+        max_retries: u32,
+    },
     /// The access token was renewed (silently or after a 401).
     TokenRefreshed { expires_at: i64 },
     /// Renewal failed or no sign-in exists: the user must sign in again.
@@ -291,11 +302,11 @@ impl GraphClient {
     async fn token(&self) -> Result<AccessToken, GraphError> {
         match self.inner.auth.token().await {
             Ok(t) => {
-                if !self
+                let first = !self
                     .inner
                     .announced
-                    .swap(true, std::sync::atomic::Ordering::Relaxed)
-                {
+                    .swap(true, std::sync::atomic::Ordering::Relaxed);
+                if first {
                     if let Some(d) = self.inner.auth.store_description() {
                         self.emit(ClientEvent::TokenStore { description: d });
                     }
@@ -305,7 +316,8 @@ impl GraphClient {
                         });
                     }
                 }
-                if t.refreshed {
+                // The first token of a run is not news (even when it had to be fetched).
+                if t.refreshed && !first {
                     self.emit(ClientEvent::TokenRefreshed {
                         expires_at: t.expires_at,
                     });
@@ -323,7 +335,7 @@ impl GraphClient {
         GraphError::SignIn(e)
     }
 
-    fn check_writable(&self, req: &GraphRequest, url: &Url) -> Result<(), GraphError> {
+    pub(crate) fn check_writable(&self, req: &GraphRequest, url: &Url) -> Result<(), GraphError> {
         if !self.inner.read_only
             || req.method == reqwest::Method::GET
             || req.method == reqwest::Method::HEAD
@@ -357,6 +369,33 @@ impl GraphClient {
             let (result, ex) = self.attempt(&req, &url, &token.token, attempt).await;
             let (status, headers, body) = match result {
                 Ok(r) => r,
+                Err(e @ GraphError::Transport { timeout: false, .. }) => {
+                    // A dropped connection or a body cut short: replay idempotent requests
+                    // with backoff (a write might have happened, so those are not replayed).
+                    // A timeout is not retried: the user chose how long to wait.
+                    let next = attempt + 1;
+                    // Shorter than throttling backoff: nothing asked us to slow down.
+                    let delay = self
+                        .inner
+                        .retry
+                        .delay(next, None)
+                        .min(Duration::from_millis(500).saturating_mul(1 << (next - 1).min(4)));
+                    if is_idempotent(&req, &url) && self.inner.retry.allows(next, waited, delay) {
+                        self.emit(ClientEvent::Retrying {
+                            url: url.to_string(),
+                            reason: e.to_string(),
+                            retry_in: delay,
+                            attempt: next,
+                            max_retries: self.inner.retry.max_retries,
+                        });
+                        tracing::info!(?delay, attempt = next, url = %url, "connection failed; retrying");
+                        tokio::time::sleep(delay).await;
+                        waited += delay;
+                        attempt = next;
+                        continue;
+                    }
+                    return Err(e);
+                }
                 Err(e) => return Err(e),
             };
             if (200..300).contains(&status) {
@@ -546,6 +585,20 @@ impl GraphClient {
         let ex = self.inner.recorder.record(ex);
         (result, ex)
     }
+}
+
+/// GET and HEAD, and the read-only POST actions (`$batch` excluded: its items may write).
+fn is_idempotent(req: &GraphRequest, url: &Url) -> bool {
+    if req.method == reqwest::Method::GET || req.method == reqwest::Method::HEAD {
+        return true;
+    }
+    let last = url
+        .path_segments()
+        .and_then(|mut s| s.next_back())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let last = last.rsplit('.').next().unwrap_or(&last);
+    req.method == reqwest::Method::POST && last != "$batch" && READ_ACTIONS.contains(&last)
 }
 
 fn replayable(_req: &GraphRequest) -> bool {

@@ -189,6 +189,31 @@ async fn next_page(st: &mut State, url: String) -> Result<Page, GraphError> {
             }
         }
         Ok(Value::Null) | Err(_) if !resp.body.trim().is_empty() => {
+            // Plain text is a real answer (`/$count`, `/$value`); a JSON or HTML body that does
+            // not parse, or anything but JSON on a nextLink page, is a broken answer: say so
+            // rather than end the listing early.
+            let ctype = resp
+                .header("content-type")
+                .unwrap_or("")
+                .to_ascii_lowercase();
+            if index > 0 || !ctype.starts_with("text/plain") {
+                let why = match serde_json::from_str::<Value>(&resp.body) {
+                    Err(e) => format!("the body is not valid JSON ({e})"),
+                    Ok(_) => "the body is not a JSON object".to_string(),
+                };
+                return Err(GraphError::Decode {
+                    url: resp.url.clone(),
+                    message: format!(
+                        "{why}; content-type {:?}; it starts with {:?}",
+                        if ctype.is_empty() {
+                            "(none)"
+                        } else {
+                            ctype.as_str()
+                        },
+                        crate::util::sanitize(&resp.body.chars().take(80).collect::<String>())
+                    ),
+                });
+            }
             page.text = Some(resp.body.clone());
             page.single = true;
         }
@@ -199,6 +224,17 @@ async fn next_page(st: &mut State, url: String) -> Result<Page, GraphError> {
             page.single = true;
         }
         Err(_) => page.single = true,
+    }
+    if let Some(next) = &page.next_link
+        && !url::Url::parse(next).is_ok_and(|u| matches!(u.scheme(), "http" | "https"))
+    {
+        return Err(GraphError::Decode {
+            url: resp.url.clone(),
+            message: format!(
+                "@odata.nextLink is not an absolute http(s) URL: {:?}",
+                crate::util::sanitize(&next.chars().take(200).collect::<String>())
+            ),
+        });
     }
     if let Some(max) = st.opts.max_items {
         let room = max.saturating_sub(st.items);

@@ -480,3 +480,50 @@ fn write_operand(f: &mut fmt::Formatter<'_>, e: &Expr) -> fmt::Result {
         _ => write!(f, "{e}"),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::odata::filter::parse;
+
+    fn canon(src: &str) -> String {
+        parse(src).unwrap().to_string()
+    }
+
+    #[test]
+    fn display_is_canonical() {
+        assert_eq!(
+            canon("NOT groupTypes/any(c:c eq 'Unified')"),
+            "not (groupTypes/any(c: c eq 'Unified'))"
+        );
+        assert_eq!(
+            canon("startswith(displayName,'a') OR (a EQ 1 AND b ne 'it''s')"),
+            "startsWith(displayName, 'a') or (a eq 1 and b ne 'it''s')"
+        );
+        assert_eq!(
+            canon("userType in ('Member','Guest')"),
+            "userType in ('Member', 'Guest')"
+        );
+        assert_eq!(canon("assignedLicenses/any()"), "assignedLicenses/any()");
+        assert_eq!(
+            canon("(a eq 1 or b eq 2) and c eq 3"),
+            "(a eq 1 or b eq 2) and c eq 3"
+        );
+        assert_eq!(
+            canon("createdDateTime ge 2021-01-01T00:00:00Z"),
+            "createdDateTime ge 2021-01-01T00:00:00Z"
+        );
+        assert_eq!(
+            canon("not startsWith(a, 'b') eq true"),
+            "(not (startsWith(a, 'b'))) eq true"
+        );
+    }
+
+    #[test]
+    fn walk_visits_every_node() {
+        let e = parse("a eq 1 and x/any(y: startsWith(y, 'p'))").unwrap();
+        let mut n = 0;
+        e.walk(&mut |_| n += 1);
+        // and, compare, path, literal, lambda, call, path, literal
+        assert_eq!(n, 8);
+    }
+}

@@ -54,6 +54,11 @@ impl ParseError {
         self
     }
 
+    /// 1-based character column where the error starts in `src` (what messages call "column").
+    pub fn start_column(&self, src: &str) -> usize {
+        column(src, self.span.start)
+    }
+
     /// Renders the input on one line, a caret line under the span, the message and the hint.
     ///
     /// The caret line accounts for wide (CJK, emoji) and zero-width characters; tabs and other
@@ -193,6 +198,12 @@ mod tests {
             e.render(",")
                 .ends_with("unexpected ',' (expected a value or '(')")
         );
+    }
+
+    #[test]
+    fn start_column_counts_characters() {
+        let e = ParseError::new(3..4, "m");
+        assert_eq!(e.start_column("éab"), 3);
     }
 
     #[test]

@@ -2,10 +2,11 @@
 //!
 //! Used by the sandbox tenant. Behaviour, with sources:
 //! - **String comparisons are case-insensitive** (`eq`, `ne`, `in`, `ge`, `le`, ... and
-//!   `startsWith`/`endsWith`/`contains`): the directory compares strings without regard to case
-//!   (the Graph docs' examples rely on it, e.g. `groupTypes/any(a:a eq 'unified')` on
-//!   user-list-memberof.md and `$search` "matched independently of the original casing";
-//!   the exact collation is unverified, so this uses Unicode lower-casing).
+//!   `startsWith`/`endsWith`/`contains`): the directory compares strings without regard to case.
+//!   [observed] The docs' sample-query table and many clients filter Microsoft 365 groups with
+//!   `groupTypes/any(a:a eq 'unified')` although the stored value is `Unified`; `$search`
+//!   tokens are "matched independently of the original casing" [doc]. The exact collation is
+//!   unverified, so this uses Unicode lower-casing.
 //! - A **missing property is null**; `eq null` matches null and missing, relational operators
 //!   against null are false (OData).
 //! - GUID literals match GUID-valued strings in any case; DateTimeOffset/Date literals compare
@@ -553,7 +554,8 @@ fn clause_matches(c: &SearchClause, obj: &Value) -> bool {
     if prop.eq_ignore_ascii_case("displayName") || prop.eq_ignore_ascii_case("description") {
         return tokenized_match(value, &c.value);
     }
-    let needle = c.value.to_lowercase();
+    // Surrounding spaces inside the quotes are not part of a prefix (unverified; lenient).
+    let needle = c.value.trim().to_lowercase();
     let starts = |v: &Value| match v {
         Value::String(s) => s.to_lowercase().starts_with(&needle),
         Value::Number(n) => n.to_string().starts_with(&needle),
@@ -686,6 +688,22 @@ fn type_rank(v: &Value) -> u8 {
     }
 }
 
+/// How a string sorts: date-time strings as instants (before any other text), other text
+/// case-insensitively. A key per value keeps the order total, which `sort_by` requires.
+#[derive(PartialEq, Eq, PartialOrd, Ord)]
+enum StringKey {
+    Instant(time::OffsetDateTime),
+    Text(String),
+}
+
+fn string_key(s: &str) -> StringKey {
+    let looks_like_date = s.len() >= 10 && s.as_bytes().get(4) == Some(&b'-');
+    if looks_like_date && let Some(dt) = super::lexer::parse_instant(s) {
+        return StringKey::Instant(dt);
+    }
+    StringKey::Text(s.to_lowercase())
+}
+
 fn compare_values(a: &Value, b: &Value) -> Ordering {
     match (a, b) {
         (Value::Bool(x), Value::Bool(y)) => x.cmp(y),
@@ -693,19 +711,7 @@ fn compare_values(a: &Value, b: &Value) -> Ordering {
             let (x, y) = (x.as_f64().unwrap_or(0.0), y.as_f64().unwrap_or(0.0));
             x.partial_cmp(&y).unwrap_or(Ordering::Equal)
         }
-        (Value::String(x), Value::String(y)) => {
-            let looks_like_date = |s: &str| s.len() >= 10 && s.as_bytes().get(4) == Some(&b'-');
-            if looks_like_date(x)
-                && looks_like_date(y)
-                && let (Some(dx), Some(dy)) = (
-                    super::lexer::parse_instant(x),
-                    super::lexer::parse_instant(y),
-                )
-            {
-                return dx.cmp(&dy);
-            }
-            x.to_lowercase().cmp(&y.to_lowercase())
-        }
+        (Value::String(x), Value::String(y)) => string_key(x).cmp(&string_key(y)),
         _ => type_rank(a).cmp(&type_rank(b)),
     }
 }
@@ -940,6 +946,7 @@ mod tests {
             "tokens match by prefix, not contains"
         );
         assert!(s("\"mail:OSCAR\"", &ward));
+        assert!(s("\"mail: oscar\"", &ward));
         assert!(
             !s("\"mail:ward\"", &ward),
             "other properties act like startsWith"

@@ -4,18 +4,25 @@
 //! ```text
 //! expr       := and ('or' and)*
 //! and        := unary ('and' unary)*
-//! unary      := 'not' unary | comparison
-//! comparison := operand [ ('eq'|'ne'|'gt'|'ge'|'lt'|'le') operand | 'in' '(' operand (',' operand)* ')' ]
+//! unary      := 'not' (unary | operand) [cmp-rest] | operand [cmp-rest]
+//! cmp-rest   := ('eq'|'ne'|'gt'|'ge'|'lt'|'le'|'has') operand | 'in' '(' operand (',' operand)* ')'
 //! operand    := '(' expr ')' | literal | name '(' [expr (',' expr)*] ')' | path
 //! path       := segment ('/' segment)* ['/' ('any'|'all') '(' [var ':' expr] ')']
 //! ```
-//! `not` binds looser than a comparison: `not displayName eq 'x'` means `not (displayName eq 'x')`,
-//! which is what people mean (Graph's docs write `NOT groupTypes/any(...)` and `not(...)`).
+//! As in Graph's OData parser (Microsoft.OData.Core `UriQueryExpressionParser.ParseUnary`), `not`
+//! binds tighter than comparisons: it negates the next operand, as in the docs' forms
+//! `NOT groupTypes/any(...)`, `NOT startsWith(...)` and `not(...)`. `not displayName eq 'x'`
+//! would negate a string, so it is reported as an error with a hint to add parentheses.
 //!
-//! Case: Graph's docs write keywords and function names in several cases (`NOT groupTypes/any(...)`,
-//! `startswith(...)`, `startsWith(...)`), and the service accepts them, so keywords, operators,
-//! `any`/`all`, `true`/`false`/`null` and known function names are matched case-insensitively.
-//! Property names keep their spelling (the linter decides whether a case difference matters).
+//! Case: Graph's docs write keywords and function names in several cases (`NOT groupTypes/any(...)`
+//! in filter-query-parameter.md, `startswith(...)` and `startsWith(...)` in user-list.md and
+//! aad-advanced-queries.md, `OR` in aad-advanced-queries.md), which works because Graph's OData
+//! parser runs with `enableCaseInsensitiveBuiltinIdentifier` (Microsoft.OData.Core). So keywords,
+//! operators, `any`/`all`, `true`/`false`/`null` and known function names are matched
+//! case-insensitively here too. Property names keep their spelling (the docs also write
+//! `ReceivedDateTime`; the linter decides whether a case difference matters).
+//!
+//! Positions: spans are 0-based byte offsets; messages say "column N", 1-based characters.
 //!
 //! Nesting (parentheses, `not`, calls, lambdas) is limited to [`MAX_DEPTH`] levels so hostile input
 //! cannot overflow the stack.
@@ -50,6 +57,7 @@ pub fn parse_in(full: &str, span: Span) -> Result<Expr, ParseError> {
         return Err(ParseError::new(start..src.len(), "the filter is empty")
             .expecting(["an expression such as displayName eq 'Alice'"]));
     }
+    p.reject_option_prefix()?;
     let expr = p.parse_or()?;
     p.expect_end()?;
     Ok(expr)
@@ -168,6 +176,31 @@ impl<'a> Parser<'a> {
         Ok(())
     }
 
+    /// `$filter=displayName eq 'a'`: the option name was pasted along with the expression.
+    fn reject_option_prefix(&self) -> Result<(), ParseError> {
+        let first = self.peek_raw();
+        let second = self.peek_at(1);
+        if let (TokenKind::Ident(name), TokenKind::Symbol(eq)) = (&first.kind, &second.kind)
+            && eq == "="
+            && name.trim_start_matches('$').eq_ignore_ascii_case("filter")
+        {
+            let span = first.span.start..second.span.end;
+            let written = self.text(&span).to_string();
+            return Err(self.cold(|p| {
+                ParseError::new(
+                    span.clone(),
+                    format!(
+                        "the text starts with the option name '{written}' (column {}); give only the expression",
+                        p.col(span.start)
+                    ),
+                )
+                .expecting(["an expression such as displayName eq 'Alice'"])
+                .with_hint(format!("remove '{written}'"))
+            }));
+        }
+        Ok(())
+    }
+
     /// Builds an error out of line: in debug builds this keeps the frames of the recursive
     /// parsing functions small, so the depth limit is reached long before the stack runs out.
     #[cold]
@@ -275,22 +308,54 @@ impl<'a> Parser<'a> {
                     .expecting(["an expression"])
                 }));
             }
-            let inner = self.parse_unary()?;
+            // Like Graph's OData parser, `not` binds tighter than comparisons: it negates the
+            // next operand (`not startsWith(...)`, `NOT groupTypes/any(...)`, `not (...)`).
+            let inner = if Self::is_kw(next, "not") {
+                self.parse_unary()?
+            } else {
+                self.parse_operand(Ctx::After(&kw))?
+            };
             self.leave();
+            let next = self.peek()?.clone();
+            let cmp_follows = matches!(&next.kind, TokenKind::Ident(w)
+                if CompareOp::from_keyword(w).is_some() || w.eq_ignore_ascii_case("in"));
+            if cmp_follows && matches!(inner.kind, ExprKind::Path(_) | ExprKind::Literal(_)) {
+                let operand = self.text(&inner.span).to_string();
+                let op = self.text(&next.span).to_string();
+                return Err(self.cold(|p| {
+                    ParseError::new(
+                        tok.span.start..next.span.end,
+                        format!(
+                            "'{kw}' applies only to '{operand}', not to the comparison (column {})",
+                            p.col(tok.span.start)
+                        ),
+                    )
+                    .expecting(["a condition in parentheses after 'not'"])
+                    .with_hint(format!(
+                        "'not' binds tighter than '{op}': write {kw}({operand} {op} ...)"
+                    ))
+                }));
+            }
             let span = tok.span.start..inner.span.end;
-            return Ok(Expr::new(
+            let node = Expr::new(
                 ExprKind::Not {
                     not_span: tok.span,
                     expr: Box::new(inner),
                 },
                 span,
-            ));
+            );
+            return self.parse_comparison_rest(node);
         }
         self.parse_comparison()
     }
 
     fn parse_comparison(&mut self) -> Result<Expr, ParseError> {
         let left = self.parse_operand(Ctx::Start)?;
+        self.parse_comparison_rest(left)
+    }
+
+    /// An optional comparison operator and right operand after `left`.
+    fn parse_comparison_rest(&mut self, left: Expr) -> Result<Expr, ParseError> {
         let tok = self.peek()?.clone();
         match &tok.kind {
             TokenKind::Ident(word) => {
@@ -752,6 +817,20 @@ impl<'a> Parser<'a> {
                     ))
                 }));
             };
+            if let Some(count) = segments.last().filter(|s| s.is_count()) {
+                let count_span = count.span.clone();
+                return Err(self.cold(|p| {
+                    ParseError::new(
+                        tok.span.clone(),
+                        format!(
+                            "nothing can follow $count (column {})",
+                            p.col(count_span.start)
+                        ),
+                    )
+                    .expecting(["an operator after $count"])
+                    .with_hint("$count is the last segment: assignedLicenses/$count eq 0")
+                }));
+            }
             let is_lambda = name.eq_ignore_ascii_case("any") || name.eq_ignore_ascii_case("all");
             if is_lambda && matches!(self.peek_at(1).kind, TokenKind::LParen) {
                 let collection = PropertyPath {
@@ -1040,14 +1119,31 @@ mod tests {
     }
 
     #[test]
-    fn not_binds_looser_than_comparison() {
-        let e = ok("not displayName eq 'x'");
-        let ExprKind::Not { expr, .. } = &e.kind else {
-            panic!()
-        };
-        assert!(matches!(expr.kind, ExprKind::Compare { .. }));
+    fn not_binds_tighter_than_comparison() {
+        let e = err("not displayName eq 'x'");
+        assert_eq!(e.span, 0..18);
+        assert_eq!(
+            e.message,
+            "'not' applies only to 'displayName', not to the comparison (column 1)"
+        );
+        assert_eq!(
+            e.hint.as_deref(),
+            Some("'not' binds tighter than 'eq': write not(displayName eq ...)")
+        );
         let e = ok("NOT groupTypes/any(c:c eq 'Unified')");
         assert!(matches!(e.kind, ExprKind::Not { .. }));
+        let e = ok("not(a eq 1) and b eq 2");
+        assert!(matches!(e.kind, ExprKind::And(_)));
+        // A negated boolean compared with a literal is valid OData.
+        let e = ok("not startsWith(a, 'b') eq true");
+        let ExprKind::Compare { left, .. } = &e.kind else {
+            panic!()
+        };
+        assert!(matches!(left.kind, ExprKind::Not { .. }));
+        let e = ok("not not (a eq 1)");
+        assert!(
+            matches!(&e.kind, ExprKind::Not { expr, .. } if matches!(expr.kind, ExprKind::Not { .. }))
+        );
     }
 
     #[test]

@@ -109,7 +109,25 @@ fn is_ident_continue(c: char) -> bool {
     c.is_alphanumeric() || c == '_'
 }
 
+/// Operator keywords that may touch a quote without a space (`eq'x'`, `'x'and`).
+const OPERATOR_WORDS: [&str; 11] = [
+    "and", "or", "not", "eq", "ne", "gt", "ge", "lt", "le", "has", "in",
+];
+
 impl<'a> Lexer<'a> {
+    /// True when an operator keyword, followed by a non-name character, starts at `at`.
+    fn operator_word_at(&self, at: usize) -> bool {
+        let rest = self.src.get(at..).unwrap_or("");
+        let len = rest
+            .char_indices()
+            .find(|(_, c)| !is_ident_continue(*c))
+            .map(|(i, _)| i)
+            .unwrap_or(rest.len());
+        OPERATOR_WORDS
+            .iter()
+            .any(|k| k.eq_ignore_ascii_case(&rest[..len]))
+    }
+
     fn peek_char(&self) -> Option<char> {
         self.src.get(self.pos..).and_then(|s| s.chars().next())
     }
@@ -255,7 +273,9 @@ impl<'a> Lexer<'a> {
             Some(value) => {
                 // A name glued to the closing quote is almost always a quote inside the text
                 // that was not doubled: 'O'Neil'.
-                if self.peek_char().is_some_and(is_ident_continue) {
+                if self.peek_char().is_some_and(is_ident_continue)
+                    && !self.operator_word_at(self.pos)
+                {
                     let end = self.pos;
                     let glued = self.pos;
                     let e = ParseError::new(
@@ -358,8 +378,10 @@ impl<'a> Lexer<'a> {
         }
         self.pos = i;
         let name = self.src[start..i].to_string();
-        // Typed literal: prefix immediately followed by a quote.
-        if self.bytes.get(i) == Some(&b'\'') {
+        // Typed literal: prefix immediately followed by a quote (but `eq'x'` is `eq 'x'`).
+        if self.bytes.get(i) == Some(&b'\'')
+            && !OPERATOR_WORDS.iter().any(|k| k.eq_ignore_ascii_case(&name))
+        {
             return self.typed_literal(start, name);
         }
         // An identifier glued to '-' is a mistyped GUID (OData has no '-' operator between names).
@@ -445,18 +467,14 @@ impl<'a> Lexer<'a> {
         if self.bytes.get(i) == Some(&b'-') {
             i += 1;
         }
-        while let Some(&b) = self.bytes.get(i) {
-            let ok = b.is_ascii_alphanumeric()
-                || b == b'-'
-                || b == b'.'
-                || b == b':'
-                || b == b'_'
-                || (b == b'+' && i > start);
-            if ok {
-                i += 1;
-            } else {
+        while let Some(c) = self.char_at(i) {
+            let ok = c.is_alphanumeric()
+                || matches!(c, '-' | '.' | ':' | '_')
+                || (c == '+' && i > start);
+            if !ok {
                 break;
             }
+            i += c.len_utf8();
         }
         i
     }
@@ -742,6 +760,31 @@ mod tests {
         assert_eq!(toks[2].kind, TokenKind::String("Bob".into()));
         assert_eq!(toks[2].span, 15..20);
         assert_eq!(toks[3].kind, TokenKind::Eof);
+    }
+
+    #[test]
+    fn glued_names_and_dashes() {
+        let k = kinds("é-abc eq 1");
+        assert!(
+            matches!(&k[0], TokenKind::Error(e) if e.span == (0..6)),
+            "{k:?}"
+        );
+        let k = kinds("abc-déf");
+        assert!(
+            matches!(&k[0], TokenKind::Error(e) if e.span == (0..8)),
+            "{k:?}"
+        );
+    }
+
+    #[test]
+    fn operators_may_touch_quotes() {
+        let k = kinds("a eq'x'and b eq'y'");
+        assert_eq!(k[1], TokenKind::Ident("eq".into()));
+        assert_eq!(k[2], TokenKind::String("x".into()));
+        assert_eq!(k[3], TokenKind::Ident("and".into()));
+        assert!(
+            matches!(&kinds("'O'Neil'")[0], TokenKind::Error(e) if e.message.starts_with("expected a space"))
+        );
     }
 
     #[test]

@@ -150,6 +150,12 @@ pub enum Code {
     SingleObject,
     /// No capability data for the path.
     NoCapabilityData,
+    /// An extension property, which graphtui cannot check.
+    ExtensionProperty,
+    /// and/or nested deeper than Graph has accepted.
+    FilterTooDeep,
+    /// A note about `$expand` limits.
+    ExpandLimits,
 }
 
 impl Code {
@@ -252,6 +258,19 @@ const RELATIONSHIPS: &[&str] = &[
     "appRoleAssignments",
     "createdOnBehalfOf",
 ];
+
+/// True for directory extension (`extension_<appId>_<name>`) and schema extension
+/// (`ext<8 chars>_<name>`) property names, which graphtui has no capability data for.
+fn is_extension(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    if lower.starts_with("extension_") {
+        return true;
+    }
+    lower.len() > 12
+        && lower.starts_with("ext")
+        && lower.as_bytes().get(11) == Some(&b'_')
+        && lower[3..11].bytes().all(|b| b.is_ascii_alphanumeric())
+}
 
 /// Functions OData defines that Graph does not support on directory objects.
 const UNSUPPORTED_FUNCTIONS: &[&str] = &[
@@ -542,7 +561,18 @@ impl<'a> FilterLinter<'a> {
             });
         }
         let Some(prop) = self.entity.property(&first.name) else {
-            if report {
+            if report && is_extension(&first.name) {
+                self.diag(
+                    Code::ExtensionProperty,
+                    p.span(),
+                    Severity::Info,
+                    format!(
+                        "'{}' is an extension property: graphtui cannot check it",
+                        first.name
+                    ),
+                    None,
+                );
+            } else if report {
                 if let Some(rel) = RELATIONSHIPS
                     .iter()
                     .find(|r| r.eq_ignore_ascii_case(&first.name))
@@ -883,13 +913,15 @@ impl<'a> FilterLinter<'a> {
                 mismatch("a String", format!("quote the value: '{}'", lit.text)),
             ),
             (LiteralValue::DateTimeOffset(_), BaseType::DateTimeOffset) => None,
+            // Graph answers 400 Request_UnsupportedQuery "The type of the value doesn't match the
+            // property whose type is DateTime" (microsoft-graph-docs issue #17744, 2022).
             (LiteralValue::Date(_), BaseType::DateTimeOffset) => {
                 self.diag(
                     Code::DateWithoutTime,
                     span.clone(),
-                    Severity::Warning,
+                    Severity::Error,
                     format!(
-                        "{} is a date without a time; Graph expects a full DateTimeOffset",
+                        "{} is a date without a time; Graph rejects it for a DateTimeOffset property",
                         lit.text
                     ),
                     Some(format!("write {}T00:00:00Z", lit.text)),
@@ -979,6 +1011,32 @@ impl<'a> FilterLinter<'a> {
             }
         };
         let Some(p) = path_expr.as_path() else { return };
+        if let [rel, count] = p.segments.as_slice()
+            && count.is_count()
+            && !p.from_variable
+            && self.entity.property(&rel.name).is_none()
+            && let Some(rel_name) = RELATIONSHIPS
+                .iter()
+                .find(|r| r.eq_ignore_ascii_case(&rel.name))
+        {
+            // e.g. applications?$filter=owners/$count eq 1 (filter-query-parameter.md)
+            self.report.require_advanced(format!(
+                "{rel_name}/$count in $filter is supported only in advanced queries"
+            ));
+            if !matches!(
+                value_expr.as_literal().map(|l| &l.value),
+                Some(LiteralValue::Int(_))
+            ) {
+                self.diag(
+                    Code::CountComparison,
+                    value_expr.span.clone(),
+                    Severity::Error,
+                    "/$count is compared with a whole number",
+                    Some(format!("{rel_name}/$count eq 1")),
+                );
+            }
+            return;
+        }
         let Some(r) = self.resolve(p, true) else {
             return;
         };
@@ -1198,8 +1256,6 @@ impl<'a> FilterLinter<'a> {
             return;
         }
         if func == FilterOp::EndsWith {
-            self.report
-                .require_advanced("endsWith is supported only in advanced queries");
             if !ENDSWITH_PROPS
                 .iter()
                 .any(|n| n.eq_ignore_ascii_case(&r.prop.name))
@@ -1257,6 +1313,17 @@ impl<'a> FilterLinter<'a> {
                 None,
             );
             return;
+        } else if p.segments.len() == 2
+            && let Some((top, sub)) = self.entity.property(&first.name).and_then(|top| {
+                capabilities()
+                    .complex_of(top)
+                    .and_then(|c| c.property(&p.segments[1].name))
+                    .map(|sub| (top, sub))
+            })
+        {
+            // e.g. authorizationInfo/certificateUserIds/any(x:x eq '...')
+            self.used.push(top.name.as_str());
+            sub
         } else if p.segments.len() > 1 {
             // e.g. manager/memberOf/any(...)
             let _ = self.resolve(p, true);
@@ -1320,18 +1387,16 @@ impl<'a> FilterLinter<'a> {
             }
         }
         let Some((var, _)) = &l.variable else {
+            // documented: groups?$filter=assignedLicenses/any() (group-list.md)
             self.diag(
                 Code::EmptyLambda,
                 e.span.clone(),
-                Severity::Warning,
+                Severity::Info,
                 format!(
-                    "{}() without a condition is not documented by Graph",
-                    l.kind
+                    "{}/{}() with no condition matches objects whose {} is not empty",
+                    prop.name, l.kind, prop.name
                 ),
-                Some(format!(
-                    "to find non-empty collections use {}/$count ne 0 (advanced query)",
-                    prop.name
-                )),
+                None,
             );
             return;
         };
@@ -1365,10 +1430,57 @@ pub fn lint_filter_expr(entity: &Entity, expr: &Expr) -> LintReport {
             Some("filter on signInActivity alone and narrow the results afterwards".into()),
         );
     }
+    // More than 15 OR-ed clauses (an `in` list counts each value) is rejected by default with
+    // "Too many child clauses specified in search filter expression containing 'OR' operators:
+    // 16. Max allowed: 15"; advanced queries lift the limit (microsoft-graph-docs issue #21098,
+    // filter-query-parameter.md).
+    let widest = widest_or(expr);
+    if widest > 15 {
+        l.report.require_advanced(format!(
+            "{widest} OR-ed values (or in-list items) exceed the default limit of 15"
+        ));
+    }
+    // "search filter expression has excessive height: 4. Max allowed: 3" (observed 2018,
+    // microsoft-graph-docs issue #3641; unverified whether still enforced).
+    let height = and_or_height(expr);
+    if height > 3 {
+        l.report.push(
+            Code::FilterTooDeep,
+            QueryPart::Filter,
+            expr.span.clone(),
+            Severity::Warning,
+            format!(
+                "and/or nested {height} levels deep; Graph has rejected filters deeper than 3 (\"excessive height\")"
+            ),
+            Some("rewrite as an or of ands: (a and c) or (b and c)".into()),
+        );
+    }
     l.report
         .diagnostics
         .sort_by_key(|d| (d.span.start, d.span.end, d.severity));
     l.report
+}
+
+/// The largest number of alternatives in one `or` chain or `in` list.
+fn widest_or(e: &Expr) -> usize {
+    let mut widest = 0;
+    e.walk(&mut |n| match &n.kind {
+        ExprKind::Or(items) => widest = widest.max(items.len()),
+        ExprKind::In { list, .. } => widest = widest.max(list.len()),
+        _ => {}
+    });
+    widest
+}
+
+/// Height of the and/or tree (a condition is 1; `not` and parentheses are transparent).
+fn and_or_height(e: &Expr) -> usize {
+    match &e.kind {
+        ExprKind::And(items) | ExprKind::Or(items) => {
+            1 + items.iter().map(and_or_height).max().unwrap_or(0)
+        }
+        ExprKind::Not { expr, .. } => and_or_height(expr),
+        _ => 1,
+    }
 }
 
 /// Parses and lints a `$filter`; a parse error becomes an error diagnostic.
@@ -1602,6 +1714,16 @@ fn lint_expand(src: &str, report: &mut LintReport) {
             return;
         }
     };
+    if !items.is_empty() {
+        report.push(
+            Code::ExpandLimits,
+            QueryPart::Expand,
+            0..src.len(),
+            Severity::Info,
+            "expanded relationships on directory objects return at most 20 objects (100 for registeredDevices) and no nextLink",
+            Some("to list every member, GET the relationship itself, e.g. /groups/{id}/members".into()),
+        );
+    }
     for item in items {
         let name = item.path.to_text();
         let nspan = item.path.span();
@@ -1933,11 +2055,34 @@ mod tests {
     fn warnings_are_useful() {
         let r = lint_filter(users(), "startsWith(displayName,'')");
         assert_eq!(r.diagnostics[0].severity, Severity::Warning);
+        let r = lint_filter(users(), "createdDateTime ge 2024-01-01");
+        assert_eq!(r.diagnostics[0].code, Code::DateWithoutTime);
+        assert!(r.has_errors());
         let r = lint_filter(users(), "displayName eq ' Bob '");
         assert_eq!(r.diagnostics[0].severity, Severity::Warning);
         let r = lint_filter(users(), "userType eq 'Guset'");
         assert_eq!(r.diagnostics[0].severity, Severity::Warning);
         assert!(r.diagnostics[0].hint.as_deref().unwrap().contains("Guest"));
+    }
+
+    #[test]
+    fn limits_from_observed_errors() {
+        let list: Vec<String> = (0..16).map(|i| format!("'u{i}@contoso.com'")).collect();
+        let f = format!("userPrincipalName in ({})", list.join(","));
+        let r = lint_filter(users(), &f);
+        assert!(r.advanced_query && !r.has_errors(), "{r:?}");
+        assert!(r.advanced_query_reasons[0].contains("16"));
+        let short = format!("userPrincipalName in ({})", list[..15].join(","));
+        assert!(!lint_filter(users(), &short).advanced_query);
+        let deep = "((groupTypes/any(c:c eq 'Unified') or (mailEnabled eq false and securityEnabled eq true)) and startswith(displayName, 'marketing'))";
+        let r = lint_filter(groups(), deep);
+        assert!(r.diagnostics.iter().any(|d| d.code == Code::FilterTooDeep));
+        let flat = "(groupTypes/any(c:c eq 'Unified') and startswith(displayName, 'marketing')) or (mailEnabled eq false and securityEnabled eq true and startswith(displayName, 'marketing'))";
+        let r = lint_filter(groups(), flat);
+        assert!(
+            !r.diagnostics.iter().any(|d| d.code == Code::FilterTooDeep),
+            "{r:?}"
+        );
     }
 
     #[test]

@@ -216,6 +216,23 @@ fn lex(src: &str, start: usize) -> Result<Vec<(Tok, Span)>, ParseError> {
                     chars.next();
                 }
                 let word = &src[start..end];
+                if word
+                    .trim_start_matches('$')
+                    .to_ascii_lowercase()
+                    .starts_with("search=")
+                {
+                    let prefix_end = start + word.find('=').map_or(0, |i| i + 1);
+                    let written = &src[start..prefix_end];
+                    return Err(ParseError::new(
+                        start..prefix_end,
+                        format!(
+                            "the text starts with the option name '{written}' (column {}); give only the search",
+                            column(src, start)
+                        ),
+                    )
+                    .expecting(["a quoted clause such as \"displayName:alice\""])
+                    .with_hint(format!("remove '{written}'")));
+                }
                 let tok = match word {
                     "AND" => Tok::And,
                     "OR" => Tok::Or,

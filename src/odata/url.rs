@@ -58,6 +58,31 @@ impl QueryOptions {
     pub fn is_empty(&self) -> bool {
         *self == QueryOptions::default()
     }
+
+    /// These options, with any option not set here taken from `base`.
+    pub fn merged_over(&self, base: &QueryOptions) -> QueryOptions {
+        let mut extra = base.extra.clone();
+        for (k, v) in &self.extra {
+            match extra.iter_mut().find(|(bk, _)| bk.eq_ignore_ascii_case(k)) {
+                Some(slot) => slot.1 = v.clone(),
+                None => extra.push((k.clone(), v.clone())),
+            }
+        }
+        QueryOptions {
+            filter: self.filter.clone().or_else(|| base.filter.clone()),
+            search: self.search.clone().or_else(|| base.search.clone()),
+            orderby: self.orderby.clone().or_else(|| base.orderby.clone()),
+            select: if self.select.is_empty() {
+                base.select.clone()
+            } else {
+                self.select.clone()
+            },
+            expand: self.expand.clone().or_else(|| base.expand.clone()),
+            top: self.top.or(base.top),
+            count: self.count || base.count,
+            extra,
+        }
+    }
 }
 
 /// A URL and header set ready to send.
@@ -205,8 +230,8 @@ pub fn build_query(opts: &QueryOptions) -> String {
     parts.join("&")
 }
 
-/// Joins a Graph base (`https://graph.microsoft.com/v1.0`), a path and the options, with no
-/// linting and no added parameters.
+/// Joins a Graph base (`https://graph.microsoft.com/v1.0`), a path (without a query) and the
+/// options, with no linting and no added parameters.
 pub fn build_url(graph_base: &str, path: &str, opts: &QueryOptions) -> String {
     let base = graph_base.trim_end_matches('/');
     let segs: Vec<String> = path
@@ -227,14 +252,24 @@ pub fn build_url(graph_base: &str, path: &str, opts: &QueryOptions) -> String {
 /// worked out from the path), and when advanced-query mode is needed adds
 /// `ConsistencyLevel: eventual` and `$count=true` (not for a `/$count` path, which needs only
 /// the header). Lint findings never stop the build: lint is advice.
+///
+/// `path` may carry its own query (`/users?$top=5`, as pasted); options in `opts` win over
+/// the ones in the path. An unparsable query in `path` is ignored (only the path is kept).
 pub fn build_request(
     graph_base: &str,
     path: &str,
     opts: &QueryOptions,
     entity: Option<&str>,
 ) -> BuiltRequest {
-    let report = lint::lint_request(path, entity, opts);
-    build_with_report(graph_base, path, opts, &report)
+    let (path, opts) = match path.split_once('?') {
+        Some((p, _)) => {
+            let from_path = parse_graph_url(path).map(|u| u.options).unwrap_or_default();
+            (p.to_string(), opts.merged_over(&from_path))
+        }
+        None => (path.to_string(), opts.clone()),
+    };
+    let report = lint::lint_request(&path, entity, &opts);
+    build_with_report(graph_base, &path, &opts, &report)
 }
 
 /// Like [`build_request`], with a lint report the caller already has.
@@ -312,6 +347,20 @@ pub fn parse_graph_url(input: &str) -> Result<ParsedUrl, UrlError> {
     if input.is_empty() {
         return Err(UrlError::Empty);
     }
+    // `graph.microsoft.com/v1.0/users` pasted without a scheme
+    let with_scheme;
+    let lower = input.to_ascii_lowercase();
+    let input = if !lower.contains("://")
+        && GRAPH_HOSTS.iter().any(|h| {
+            lower
+                .strip_prefix(h)
+                .is_some_and(|r| r.is_empty() || r.starts_with(['/', '?']))
+        }) {
+        with_scheme = format!("https://{input}");
+        with_scheme.as_str()
+    } else {
+        input
+    };
     let mut origin = None;
     let mut rest = input;
     if let Some(idx) = input.find("://") {
@@ -496,6 +545,19 @@ mod tests {
         assert!(!plain.advanced_query);
         assert!(plain.headers.is_empty());
         assert_eq!(plain.url, format!("{BASE}/users?$top=10"));
+        let pasted = build_request(
+            BASE,
+            "/users?$top=5&$filter=accountEnabled eq true",
+            &QueryOptions {
+                top: Some(7),
+                ..Default::default()
+            },
+            None,
+        );
+        assert_eq!(
+            pasted.url,
+            format!("{BASE}/users?$filter=accountEnabled%20eq%20true&$top=7")
+        );
         let count = build_request(BASE, "/users/$count", &QueryOptions::default(), None);
         assert!(count.advanced_query);
         assert_eq!(count.url, format!("{BASE}/users/$count"));
@@ -533,6 +595,12 @@ mod tests {
         assert_eq!(
             p.options.extra,
             vec![("$SkipToken".to_string(), "abc".to_string())]
+        );
+        let p = parse_graph_url("graph.microsoft.com/beta/me?$select=id").unwrap();
+        assert_eq!(p.origin.as_deref(), Some("https://graph.microsoft.com"));
+        assert_eq!(
+            (p.api_version.as_deref(), p.path.as_str()),
+            (Some("beta"), "/me")
         );
         let p = parse_graph_url("me").unwrap();
         assert_eq!(p.path, "/me");

@@ -254,7 +254,7 @@ pub fn token(app: &AppState, seg: &str, base: &str, body: &[u8]) -> Result<Value
         "urn:ietf:params:oauth:grant-type:device_code" | "device_code" => {
             device_grant(app, seg, &form)
         }
-        "refresh_token" => refresh_grant(app, seg, &form),
+        "refresh_token" => refresh_grant(app, seg, base, &form),
         "client_credentials" => client_credentials(app, tseg, seg, base, &form),
         other => Err(AadError::new(
             "unsupported_grant_type",
@@ -264,12 +264,30 @@ pub fn token(app: &AppState, seg: &str, base: &str, body: &[u8]) -> Result<Value
     }
 }
 
+/// A public client must not authenticate (AADSTS700025).
+fn public_with_secret(
+    client_app: &ClientApp,
+    form: &HashMap<String, String>,
+) -> Result<(), AadError> {
+    if client_app.secret.is_none()
+        && (form.contains_key("client_secret") || form.contains_key("client_assertion"))
+    {
+        return Err(AadError::new(
+            "invalid_client",
+            700025,
+            "Client is public so neither 'client_assertion' nor 'client_secret' should be presented.",
+        ));
+    }
+    Ok(())
+}
+
 fn device_grant(
     app: &AppState,
     seg: &str,
     form: &HashMap<String, String>,
 ) -> Result<Value, AadError> {
     let (client_id, client_app) = client(app, form, seg)?;
+    public_with_secret(client_app, form)?;
     if client_app.secret.is_some() && !form.contains_key("client_secret") {
         return Err(need_secret());
     }
@@ -360,7 +378,18 @@ fn device_grant(
     if !approve {
         return Err(declined());
     }
-    let user = dc.user.unwrap_or(app.tenant.demo_user);
+    let default_user = match app.scenario.sign_in_as.as_deref() {
+        Some("guest") => app
+            .tenant
+            .users
+            .iter()
+            .position(|u| u.user_type == "Guest")
+            .map(|i| i as u32),
+        Some(who) => app.tenant.find_user(who),
+        None => None,
+    }
+    .unwrap_or(app.tenant.demo_user);
+    let user = dc.user.unwrap_or(default_user);
     let requested = dc.requested.clone();
     let client_id = dc.client_id.clone();
     drop(m);
@@ -370,9 +399,11 @@ fn device_grant(
 fn refresh_grant(
     app: &AppState,
     seg: &str,
+    base: &str,
     form: &HashMap<String, String>,
 ) -> Result<Value, AadError> {
     let (client_id, client_app) = client(app, form, seg)?;
+    public_with_secret(client_app, form)?;
     if let Some(expected) = client_app.secret {
         match form.get("client_secret") {
             None => return Err(need_secret()),
@@ -427,23 +458,22 @@ fn refresh_grant(
     }
     // An optional narrower scope list; anything not originally granted is dropped.
     let mut requested = grant.requested.clone();
-    if let Some(scope) = form.get("scope").filter(|s| !s.trim().is_empty()) {
-        let base = "";
-        if let Ok((graph, mut oidc)) = split_scopes(base, scope) {
-            let mut narrowed: Vec<String> = graph
-                .into_iter()
-                .filter(|s| {
-                    s.eq_ignore_ascii_case(".default")
-                        || grant.requested.iter().any(|g| g.eq_ignore_ascii_case(s))
-                })
-                .collect();
-            oidc.retain(|o| grant.requested.iter().any(|g| g == o));
-            if !oidc.iter().any(|o| o == "offline_access") {
-                oidc.push("offline_access".into());
-            }
-            narrowed.extend(oidc);
-            requested = narrowed;
+    if let Some(scope) = form.get("scope").filter(|s| !s.trim().is_empty())
+        && let Ok((graph, mut oidc)) = split_scopes(base, scope)
+    {
+        let mut narrowed: Vec<String> = graph
+            .into_iter()
+            .filter(|s| {
+                s.eq_ignore_ascii_case(".default")
+                    || grant.requested.iter().any(|g| g.eq_ignore_ascii_case(s))
+            })
+            .collect();
+        oidc.retain(|o| grant.requested.iter().any(|g| g == o));
+        if !oidc.iter().any(|o| o == "offline_access") {
+            oidc.push("offline_access".into());
         }
+        narrowed.extend(oidc);
+        requested = narrowed;
     }
     Ok(issue_delegated(
         app, grant.user, client_id, &requested, true,

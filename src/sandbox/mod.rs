@@ -56,6 +56,7 @@
 //! | `bad-verification-code` | every poll `bad_verification_code` |
 //! | `pending-polls=N` | approve after N pending polls |
 //! | `fast-poll` | devicecode announces `interval` 1 (default 5) |
+//! | `sign-in-as=UPN` | device codes are approved as that user (`guest`: the first guest) |
 //! | `short-lived-tokens`, `token-lifetime=N` | access tokens live 60 s / N s (default 3599) |
 //! | `limited-scopes`, `scopes=A+B` | delegated tokens carry only User.Read / the listed scopes |
 //! | `refresh-expired` | refresh tokens fail: `invalid_grant` AADSTS700082 |

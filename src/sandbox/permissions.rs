@@ -27,6 +27,7 @@ const IMPLIES: &[(&str, &[&str])] = &[
             "Device.Read.All",
             "Application.Read.All",
             "RoleManagement.Read.Directory",
+            "Organization.Read.All",
         ],
     ),
     ("User.ReadWrite.All", &["User.Read.All"]),
@@ -93,6 +94,7 @@ fn canonical(p: &str) -> Option<&'static str> {
         "Application.Read.All",
         "Application.ReadWrite.All",
         "RoleManagement.Read.Directory",
+        "Organization.Read.All",
     ];
     ALL.iter().copied().find(|k| k.eq_ignore_ascii_case(p))
 }
@@ -155,6 +157,13 @@ pub const USER_MEMBER_GROUPS: Need = Need {
     application: &[&["User.Read.All", "GroupMember.Read.All"]],
 };
 pub const GROUP_MEMBER_GROUPS: Need = Need::both(&[&["GroupMember.Read.All"]]);
+pub const ORGANIZATION: Need = Need {
+    delegated: &[&["User.Read"]],
+    application: &[&["Organization.Read.All"]],
+};
+pub const DEVICES: Need = Need::both(&[&["Device.Read.All"]]);
+pub const SERVICE_PRINCIPALS: Need = Need::both(&[&["Application.Read.All"]]);
+pub const DIRECTORY_ROLES: Need = Need::both(&[&["RoleManagement.Read.Directory"]]);
 pub const GET_BY_IDS: Need = Need::both(&[&["Directory.Read.All"]]);
 pub const USERS_DELTA: Need = Need::both(&[&["User.Read.All"]]);
 pub const GROUPS_DELTA: Need = Need::both(&[&["Group.Read.All"]]);

@@ -36,6 +36,9 @@ pub struct Scenario {
     pub refresh_expired: bool,
     /// Faults active from the start.
     pub faults: FaultConfig,
+    /// Who device codes are approved as: a UPN or id, `guest` (the first guest), or None
+    /// for the demo user.
+    pub sign_in_as: Option<String>,
 }
 
 impl Default for Scenario {
@@ -48,6 +51,7 @@ impl Default for Scenario {
             granted_scopes: None,
             refresh_expired: false,
             faults: FaultConfig::default(),
+            sign_in_as: None,
         }
     }
 }
@@ -73,6 +77,10 @@ pub const SCENARIOS: &[(&str, &str)] = &[
         "every poll answers bad_verification_code",
     ),
     ("fast-poll", "devicecode announces interval 1 instead of 5"),
+    (
+        "sign-in-as=UPN",
+        "approve device codes as this user (or 'guest': the first guest)",
+    ),
     (
         "short-lived-tokens",
         "access tokens live 60 s (token-lifetime=N for N seconds)",
@@ -140,6 +148,14 @@ impl Scenario {
                     }
                 }
                 "fast-poll" => s.interval = 1,
+                "sign-in-as" => match value {
+                    Some(v) if !v.is_empty() => s.sign_in_as = Some(v.to_string()),
+                    _ => {
+                        return Err(format!(
+                            "scenario item '{item}' needs a user: sign-in-as=UPN"
+                        ));
+                    }
+                },
                 "short-lived-tokens" => s.token_lifetime = num(60)?,
                 "token-lifetime" => s.token_lifetime = num(3599)?,
                 "limited-scopes" => s.granted_scopes = Some(vec!["User.Read".into()]),

@@ -26,7 +26,10 @@ pub const AGS_DIAGNOSTIC: &str = r#"{"ServerInfo":{"DataCenter":"Sandbox Loopbac
 const MAX_BODY: usize = 8 * 1024 * 1024;
 
 /// Per-request identifiers and addressing.
+#[derive(Clone)]
 struct Ctx {
+    /// `x-ms-resource-unit` of this request (graph-facts §9.1).
+    resource_units: u32,
     request_id: String,
     client_request_id: String,
     client_sent_id: bool,
@@ -74,6 +77,7 @@ pub async fn handle(State(app): State<Arc<AppState>>, req: Request) -> Response 
     let request_id = uuid::Uuid::new_v4().to_string();
     let client_sent = header("client-request-id").filter(|s| !s.is_empty());
     let ctx = Ctx {
+        resource_units: resource_units(&method, &path, &query),
         client_request_id: client_sent.clone().unwrap_or_else(|| request_id.clone()),
         client_sent_id: client_sent.is_some(),
         request_id,
@@ -121,6 +125,20 @@ pub async fn handle(State(app): State<Arc<AppState>>, req: Request) -> Response 
                 if let Some(ra) = ra {
                     e = e.header("retry-after", ra.clone());
                 }
+                let auth = header("authorization");
+                let app_id = app
+                    .lock()
+                    .tokens
+                    .validate(auth.as_deref())
+                    .map(|g| g.app_id)
+                    .unwrap_or_else(|_| "00000000-0000-0000-0000-000000000000".into());
+                let rw = if method == "GET" { "Read" } else { "Write" };
+                e = e
+                    .header(
+                        "x-ms-throttle-scope",
+                        format!("Tenant_Application/{rw}/{app_id}/{}", app.tenant.tenant_id),
+                    )
+                    .header("x-ms-throttle-information", "ResourceUnitLimitExceeded");
                 graph_error(&ctx, &e)
             }
             Fault::Unavailable(ra) => {
@@ -144,7 +162,31 @@ pub async fn handle(State(app): State<Arc<AppState>>, req: Request) -> Response 
                 ),
             ),
             _ => {
-                let r = serve_graph(&app, &ctx, &method, &path, &query, &headers, &body, foreign);
+                // Directory work is CPU-bound (a filter over 100 000 users): keep it off the
+                // async workers, which may be shared with the explorer in `--demo`.
+                let (app2, ctx2, m2, p2, q2, h2, b2) = (
+                    app.clone(),
+                    ctx.clone(),
+                    method.clone(),
+                    path.clone(),
+                    query.clone(),
+                    headers.clone(),
+                    body.clone(),
+                );
+                let r = tokio::task::spawn_blocking(move || {
+                    serve_graph(&app2, &ctx2, &m2, &p2, &q2, &h2, &b2, foreign)
+                })
+                .await
+                .unwrap_or_else(|_| {
+                    graph_error(
+                        &ctx,
+                        &GraphError::new(
+                            StatusCode::INTERNAL_SERVER_ERROR,
+                            "generalException",
+                            "An internal error occurred in the sandbox.",
+                        ),
+                    )
+                });
                 match &decision.fault {
                     Fault::Truncate => truncate(r).await,
                     Fault::Malformed => malformed(r).await,
@@ -184,6 +226,42 @@ pub async fn handle(State(app): State<Arc<AppState>>, req: Request) -> Response 
     resp
 }
 
+/// The resource-unit cost of a directory request (graph-facts §9.1 base costs; `$select`
+/// costs 1 less, `$expand` 1 more, `$top` under 20 one less; at least 1).
+pub fn resource_units(method: &str, path: &str, query: &str) -> u32 {
+    let lower = path.to_ascii_lowercase();
+    let segs: Vec<&str> = lower.split('/').filter(|s| !s.is_empty()).skip(1).collect();
+    let base: i32 = match (method, segs.as_slice()) {
+        ("GET", ["users"]) | ("GET", ["applications"]) => 2,
+        ("GET", ["groups", _, "members", ..]) => 3,
+        ("GET", ["groups", _, "transitivemembers", ..]) => 5,
+        ("GET", ["me", "memberof" | "transitivememberof", ..])
+        | ("GET", ["users", _, "memberof" | "transitivememberof", ..]) => 2,
+        ("POST", [.., "checkmembergroups"]) => 4,
+        ("POST", [.., "getmembergroups"]) => 2,
+        ("POST", ["directoryobjects", "getbyids"]) => 3,
+        ("GET", ["subscribedskus"]) => 3,
+        _ => 1,
+    };
+    let q = crate::sandbox::query::decode(query).to_ascii_lowercase();
+    let has = |name: &str| q.split('&').any(|p| p.starts_with(name));
+    let mut cost = base;
+    if has("$select=") {
+        cost -= 1;
+    }
+    if has("$expand=") {
+        cost += 1;
+    }
+    if q.split('&')
+        .find_map(|p| p.strip_prefix("$top="))
+        .and_then(|v| v.parse::<u32>().ok())
+        .is_some_and(|t| t < 20)
+    {
+        cost -= 1;
+    }
+    cost.max(1) as u32
+}
+
 fn set(h: &mut HeaderMap, name: &'static str, value: &str) {
     if let Ok(v) = HeaderValue::from_str(value) {
         h.insert(name, v);
@@ -197,7 +275,7 @@ fn graph_headers(ctx: &Ctx, h: &mut HeaderMap) {
     set(h, "strict-transport-security", "max-age=31536000");
     set(h, "odata-version", "4.0");
     set(h, "cache-control", "no-cache");
-    set(h, "x-ms-resource-unit", "1");
+    set(h, "x-ms-resource-unit", &ctx.resource_units.to_string());
 }
 
 fn graph_error(ctx: &Ctx, e: &GraphError) -> Response {
@@ -387,4 +465,25 @@ async fn malformed(resp: Response) -> Response {
     let half = bytes.slice(0..bytes.len() / 2);
     parts.headers.remove(header::CONTENT_LENGTH);
     Response::from_parts(parts, Body::from(half))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::resource_units;
+
+    #[test]
+    fn resource_unit_costs() {
+        assert_eq!(resource_units("GET", "/v1.0/users", ""), 2);
+        assert_eq!(resource_units("GET", "/v1.0/users", "$select=id"), 1);
+        assert_eq!(
+            resource_units("GET", "/v1.0/groups/x/transitiveMembers", "$top=5"),
+            4
+        );
+        assert_eq!(
+            resource_units("GET", "/v1.0/groups/x/members", "$expand=manager"),
+            4
+        );
+        assert_eq!(resource_units("POST", "/v1.0/me/checkMemberGroups", ""), 4);
+        assert_eq!(resource_units("GET", "/v1.0/me", "$select=id&$top=1"), 1);
+    }
 }

@@ -95,10 +95,11 @@ pub fn event_action(m: &Model, keys: &KeyMap, ev: Event) -> Option<Action> {
     }
 }
 
-/// Sets up file logging in the data directory; returns the log file path.
+/// Sets up file logging in the data directory (the same file `-v` uses, so the crash notice
+/// names the right one); returns the log file path.
 fn init_logging(data_dir: &Path, verbose: u8) -> Option<PathBuf> {
-    std::fs::create_dir_all(data_dir).ok()?;
-    let path = data_dir.join("graphtui.log");
+    let path = crate::logging::log_path(data_dir);
+    std::fs::create_dir_all(path.parent()?).ok()?;
     let file = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
@@ -127,23 +128,81 @@ fn restore_terminal() {
     );
 }
 
+/// Restores the terminal on any panic, says where the log is, then prints the panic. A panic
+/// on another thread (a worker task) ends the process too: the explorer cannot go on drawing
+/// on a terminal that was just restored.
 fn install_panic_hook(log: Option<PathBuf>) {
     let prev = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         restore_terminal();
-        tracing::error!("panic: {info}");
+        // Written straight to the file: the process may end before a buffered log writer
+        // would flush.
+        if let Some(p) = &log
+            && let Ok(mut f) = std::fs::OpenOptions::new().append(true).open(p)
+        {
+            use std::io::Write;
+            let thread = std::thread::current();
+            let _ = writeln!(
+                f,
+                "graphtui panic in thread '{}': {info}",
+                thread.name().unwrap_or("unnamed")
+            );
+        }
         match &log {
             Some(p) => eprintln!("graphtui crashed; the log is at {}", p.display()),
             None => eprintln!("graphtui crashed (no log file could be opened)"),
         }
         prev(info);
+        if std::thread::current().name() != Some("main") {
+            std::process::exit(101);
+        }
     }));
+}
+
+/// A deliberate panic for the end-to-end tests that check the terminal is restored and the
+/// crash output holds no secret. Set `GRAPHTUI_TEST_PANIC` to `after-first-frame` (panic in
+/// the event loop after the first draw), `in-worker` (panic in a spawned task after the first
+/// draw) or `after-sign-in` (in the event loop once signed in, tokens in memory). Read once at
+/// start-up; unset in normal use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TestPanic {
+    AfterFirstFrame,
+    InWorker,
+    AfterSignIn,
+}
+
+impl TestPanic {
+    fn from_env() -> Option<TestPanic> {
+        match std::env::var("GRAPHTUI_TEST_PANIC").ok()?.as_str() {
+            "after-first-frame" => Some(TestPanic::AfterFirstFrame),
+            "in-worker" => Some(TestPanic::InWorker),
+            "after-sign-in" => Some(TestPanic::AfterSignIn),
+            _ => None,
+        }
+    }
+
+    /// Panics now if this trigger's moment has come; otherwise keeps it armed.
+    fn fire(slot: &mut Option<TestPanic>, model: &Model) {
+        match *slot {
+            None => {}
+            Some(TestPanic::AfterFirstFrame) => panic!("GRAPHTUI_TEST_PANIC=after-first-frame"),
+            Some(TestPanic::InWorker) => {
+                *slot = None;
+                tokio::spawn(async { panic!("GRAPHTUI_TEST_PANIC=in-worker") });
+            }
+            Some(TestPanic::AfterSignIn) if model.header.account.is_some() => {
+                panic!("GRAPHTUI_TEST_PANIC=after-sign-in")
+            }
+            Some(TestPanic::AfterSignIn) => {}
+        }
+    }
 }
 
 /// Runs the explorer until the user quits; returns the process exit code.
 pub async fn run(settings: &Settings) -> u8 {
     let log = init_logging(&settings.data_dir, settings.verbose);
     install_panic_hook(log.clone());
+    let mut test_panic = TestPanic::from_env();
     let mut settings = settings.clone();
     // --demo: the embedded sandbox in this process, a real device-code sign-in against it.
     let _sandbox = if settings.demo {
@@ -212,6 +271,7 @@ pub async fn run(settings: &Settings) -> u8 {
         backend,
         (tx, rx),
         &settings,
+        &mut test_panic,
     )
     .await;
     restore_terminal();
@@ -234,6 +294,7 @@ async fn event_loop(
         mpsc::UnboundedReceiver<Action>,
     ),
     settings: &Settings,
+    test_panic: &mut Option<TestPanic>,
 ) -> std::io::Result<()> {
     let mut worker = Worker::new(backend, tx, settings.data_dir.clone());
     let mut events = EventStream::new();
@@ -246,6 +307,7 @@ async fn event_loop(
     let ui = Ui { theme, keys };
     loop {
         terminal.draw(|f| views::draw(f, model, &ui))?;
+        TestPanic::fire(test_panic, model);
         let first = tokio::select! {
             ev = events.next() => match ev {
                 Some(Ok(ev)) => event_action(model, keys, ev),

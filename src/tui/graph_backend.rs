@@ -1,6 +1,6 @@
 //! The explorer's [`Backend`] over the crate's [`GraphClient`] and [`Authenticator`]: requests
 //! with auth, retries and recording done by the client; the device-code flow by auth. Client
-//! events (throttling) are forwarded to the UI as actions.
+//! events (throttling, connection retries) are forwarded to the UI as actions.
 
 use super::action::{Action, Method, Request};
 use super::model::Exchange;
@@ -23,11 +23,24 @@ impl GraphBackend {
         let mut rx = client.events();
         tokio::spawn(async move {
             while let Ok(e) = rx.recv().await {
-                if let ClientEvent::Throttled { retry_in, .. } = e {
-                    let secs = retry_in.as_secs_f64().ceil().max(1.0) as u64;
-                    if events.send(Action::Throttled(secs)).is_err() {
-                        return;
+                let action = match e {
+                    ClientEvent::Throttled { retry_in, .. } => {
+                        Action::Throttled(retry_in.as_secs_f64().ceil().max(1.0) as u64)
                     }
+                    ClientEvent::Retrying {
+                        reason,
+                        retry_in,
+                        attempt,
+                        max_retries,
+                        ..
+                    } => Action::Status(format!(
+                        "connection failed ({reason}); retrying in {:.1} s (retry {attempt} of {max_retries})",
+                        retry_in.as_secs_f64()
+                    )),
+                    _ => continue,
+                };
+                if events.send(action).is_err() {
+                    return;
                 }
             }
         });
@@ -169,10 +182,22 @@ impl Backend for GraphBackend {
                     .and_then(Value::as_str)
                     .map(str::to_string)
             };
+            // Without /organization (not readable, or not served), name the tenant by the
+            // account's domain and take its id from the token.
+            let token_tid = auth
+                .current()
+                .await
+                .ok()
+                .flatten()
+                .and_then(|t| t.tenant_id);
+            let domain = account
+                .as_deref()
+                .and_then(|a| a.split_once('@'))
+                .map(|(_, d)| d.to_string());
             Ok(Identity {
                 account: account.unwrap_or_else(|| "signed in".into()),
-                tenant_name: s("displayName"),
-                tenant_id: s("id"),
+                tenant_name: s("displayName").or(domain),
+                tenant_id: s("id").or(token_tid),
             })
         })
     }

@@ -577,7 +577,7 @@ impl Exchange {
 /// An overlay over the main screen.
 pub enum Overlay {
     Help,
-    Palette(Palette),
+    Palette(Box<Palette>),
     QueryBar(Box<QueryBar>),
     Inspector(Inspector),
     Columns(ColumnPicker),
@@ -598,8 +598,13 @@ pub struct QueryBar {
     pub focus: usize,
     /// Position in the history while browsing with Up/Down.
     pub history_pos: Option<usize>,
-    /// Completion candidates shown under the focused field.
+    /// Completion candidates (labels) shown under the focused field.
     pub completions: Vec<String>,
+    /// What each candidate inserts, and the byte range of the field text it replaces.
+    pub completion_inserts: Vec<String>,
+    pub completion_range: (usize, usize),
+    /// Enter was pressed with lint errors: the next Enter sends anyway.
+    pub confirm: bool,
     pub completion_sel: usize,
 }
 

@@ -7,6 +7,10 @@
 
 use super::action::Request;
 use super::model::{Kind, PAGE_SIZE, Query};
+use crate::odata::capabilities::capabilities;
+use crate::odata::complete::complete_filter;
+use crate::odata::lint::{LintReport, QueryPart, Severity, lint_request};
+use crate::odata::url::QueryOptions;
 use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
 
 /// Characters encoded in query values (keeps `$`, `,`, `(`, `)`, `'` readable like Graph Explorer).
@@ -104,12 +108,42 @@ fn enc(s: &str) -> String {
     utf8_percent_encode(s.trim(), QUERY_VALUE).to_string()
 }
 
-/// Builds the first-page request of `path` with `q`.
+/// The toolkit's query options for a [`Query`].
+pub fn options(q: &Query) -> QueryOptions {
+    let opt = |s: &str| (!s.trim().is_empty()).then(|| s.trim().to_string());
+    QueryOptions {
+        filter: opt(&q.filter),
+        search: opt(&q.search),
+        orderby: opt(&q.orderby),
+        select: q
+            .select
+            .split(',')
+            .map(str::trim)
+            .filter(|x| !x.is_empty())
+            .map(str::to_string)
+            .collect(),
+        top: q.top.trim().parse().ok(),
+        ..QueryOptions::default()
+    }
+}
+
+/// The OData linter's report for `path` with `q`, when the toolkit knows the collection.
+pub fn lint(path: &str, q: &Query) -> Option<LintReport> {
+    capabilities().resolve_path(path)?;
+    Some(lint_request(path, None, &options(q)))
+}
+
+/// Builds the first-page request of `path` with `q`. Advanced-query mode follows the OData
+/// linter where it knows the collection, else the rules above.
 pub fn build(kind: Kind, path: &str, q: &Query, queryable: bool) -> Built {
-    let advanced = if queryable {
-        advanced_reasons(kind, q)
-    } else {
+    let advanced = if !queryable {
         vec![]
+    } else {
+        match lint(path, q) {
+            Some(r) if r.advanced_query => r.advanced_query_reasons,
+            Some(_) => vec![],
+            None => advanced_reasons(kind, q),
+        }
     };
     let mut params: Vec<String> = vec![];
     if queryable {
@@ -147,8 +181,41 @@ pub fn build(kind: Kind, path: &str, q: &Query, queryable: bool) -> Built {
     Built { request, advanced }
 }
 
+/// Diagnostics for the query bar: the OData linter's (errors and warnings, with hints) where
+/// it knows the collection, else quick local checks.
+pub fn diagnostics(path: &str, q: &Query) -> Vec<Diagnostic> {
+    let Some(report) = lint(path, q) else {
+        return quick_checks(q);
+    };
+    report
+        .diagnostics
+        .into_iter()
+        .filter(|d| d.severity != Severity::Info)
+        .map(|d| {
+            let field = match d.part {
+                QueryPart::Search => 1,
+                QueryPart::Orderby => 2,
+                QueryPart::Select => 3,
+                QueryPart::Top => 4,
+                _ => 0,
+            };
+            let message = match &d.hint {
+                Some(h) => format!("{} ({h})", d.message),
+                None => d.message.clone(),
+            };
+            Diagnostic {
+                field,
+                start: d.span.start,
+                end: d.span.end,
+                message,
+                error: d.severity == Severity::Error,
+            }
+        })
+        .collect()
+}
+
 /// Quick checks of the query fields: balanced quotes/parentheses, `$top` range, `$search` quoting.
-pub fn diagnostics(q: &Query) -> Vec<Diagnostic> {
+pub fn quick_checks(q: &Query) -> Vec<Diagnostic> {
     let mut out = vec![];
     let f = &q.filter;
     let mut depth: i32 = 0;
@@ -240,6 +307,47 @@ fn diag(field: usize, start: usize, end: usize, m: &str) -> Diagnostic {
     }
 }
 
+/// Completion for a field: byte range of `text` to replace and (label, insert) candidates.
+/// `$filter` uses the OData toolkit's context-aware completion where it knows the collection.
+pub fn completions(
+    kind: Kind,
+    path: &str,
+    field: usize,
+    text: &str,
+    cursor: usize,
+) -> (std::ops::Range<usize>, Vec<(String, String)>) {
+    if field == 0
+        && let Some(t) = capabilities().resolve_path(path)
+    {
+        let c = complete_filter(t.entity, text, cursor);
+        let word = text.get(c.range.clone()).unwrap_or("");
+        if word.is_empty() {
+            return (c.range, vec![]);
+        }
+        let items = c
+            .candidates
+            .into_iter()
+            .filter(|x| x.insert != word)
+            .take(12)
+            .map(|x| (x.label, x.insert))
+            .collect();
+        return (c.range, items);
+    }
+    let mut cur = cursor.min(text.len());
+    while cur > 0 && !text.is_char_boundary(cur) {
+        cur -= 1;
+    }
+    let before = &text[..cur];
+    let start = before
+        .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '@' || c == '.' || c == '"'))
+        .map_or(0, |i| i + 1);
+    let items = complete(kind, field, before)
+        .into_iter()
+        .map(|c| (c.clone(), c))
+        .collect();
+    (start..cur, items)
+}
+
 /// Completion candidates for the word before the cursor in a field.
 pub fn complete(kind: Kind, field: usize, text: &str) -> Vec<String> {
     let word_start = text
@@ -329,7 +437,7 @@ mod tests {
             ..Query::default()
         };
         let b = build(Kind::User, "/users", &q, true);
-        assert_eq!(b.advanced.len(), 1);
+        assert!(!b.advanced.is_empty(), "{:?}", b.advanced);
         assert!(b.request.url.ends_with("&$count=true"));
         assert_eq!(
             b.request.headers,
@@ -364,10 +472,32 @@ mod tests {
             top: "5000".into(),
             ..Query::default()
         };
-        let d = diagnostics(&q);
+        let d = quick_checks(&q);
         assert_eq!(d.len(), 2);
         assert_eq!((d[0].field, d[0].start), (0, 10));
         assert_eq!(d[1].field, 4);
+    }
+
+    #[test]
+    fn linter_drives_diagnostics_advanced_mode_and_completion() {
+        let q = Query {
+            filter: "endsWith(mail,'@contoso.com')".into(),
+            ..Query::default()
+        };
+        let b = build(Kind::User, "/users", &q, true);
+        assert!(!b.advanced.is_empty(), "{b:?}");
+        let bad = Query {
+            filter: "startsWith(displayName,'A'".into(),
+            ..Query::default()
+        };
+        let d = diagnostics("/users", &bad);
+        assert!(d.iter().any(|d| d.error && d.field == 0), "{d:?}");
+        let (range, items) = completions(Kind::User, "/users", 0, "startsWith(dis", 14);
+        assert_eq!(range.end, 14);
+        assert!(
+            items.iter().any(|(_, ins)| ins.starts_with("displayName")),
+            "{items:?}"
+        );
     }
 
     #[test]

@@ -350,9 +350,19 @@ fn haystack_of(v: &Value, columns: &[String]) -> String {
     let mut s = String::new();
     for c in columns {
         s.push_str(&cell_text(v.get(c)).to_lowercase());
-        s.push(' ');
+        s.push(FIELD_SEP);
     }
     s
+}
+
+/// Separates column texts in a row's haystack.
+const FIELD_SEP: char = '\u{1f}';
+
+/// Local filter match: every whitespace-separated term must fuzzy-match within one column.
+pub fn row_matches(hay: &str, needle: &str) -> bool {
+    needle
+        .split_whitespace()
+        .all(|term| hay.split(FIELD_SEP).any(|field| fuzzy_match(field, term)))
 }
 
 /// True when every char of `needle` appears in order in `hay` (fuzzy subsequence match).
@@ -382,7 +392,7 @@ pub fn fuzzy_match(hay: &str, needle: &str) -> bool {
 fn narrow_order(l: &mut ListView, needle: &str) {
     let hay = &l.haystack;
     l.order
-        .retain(|&i| hay.get(i).is_some_and(|h| fuzzy_match(h, needle)));
+        .retain(|&i| hay.get(i).is_some_and(|h| row_matches(h, needle)));
     if l.cursor >= l.order.len() {
         l.cursor = l.order.len().saturating_sub(1);
     }
@@ -394,7 +404,7 @@ pub fn recompute_order(l: &mut ListView) {
     let needle = l.filter.to_lowercase();
     let sel = l.order.get(l.cursor).copied();
     let keep = |i: &usize| {
-        needle.is_empty() || l.haystack.get(*i).is_some_and(|h| fuzzy_match(h, &needle))
+        needle.is_empty() || l.haystack.get(*i).is_some_and(|h| row_matches(h, &needle))
     };
     if let Some((col, asc)) = &l.sort {
         // Sort every row once per (sort, rows); filtering a sorted order keeps it sorted.
@@ -754,10 +764,10 @@ fn main_action(m: &mut Model, a: Action) -> Vec<Command> {
             vec![]
         }
         Action::Palette => {
-            m.overlay = Some(Overlay::Palette(Palette {
+            m.overlay = Some(Overlay::Palette(Box::new(Palette {
                 input: single_line(""),
                 selected: 0,
-            }));
+            })));
             vec![]
         }
         Action::QueryBar => open_query_bar(m),
@@ -875,6 +885,7 @@ fn main_action(m: &mut Model, a: Action) -> Vec<Command> {
             vec![]
         }
         Action::Cancel => {
+            let fresh = m.next_generation;
             let Some(v) = m.stack.last_mut() else {
                 return vec![];
             };
@@ -882,6 +893,9 @@ fn main_action(m: &mut Model, a: Action) -> Vec<Command> {
             if let Body::List(l) = &mut v.body
                 && matches!(l.load, Load::Loading { .. })
             {
+                // Results already on their way belong to the cancelled request: drop them.
+                v.generation = fresh;
+                m.next_generation += 1;
                 l.load = Load::Idle;
                 m.header.paging = None;
                 m.status = Some(format!(
@@ -1322,6 +1336,9 @@ fn open_query_bar(m: &mut Model) -> Vec<Command> {
         focus: 0,
         history_pos: None,
         completions: vec![],
+        completion_inserts: vec![],
+        completion_range: (0, 0),
+        confirm: false,
         completion_sel: 0,
     })));
     vec![]
@@ -1514,6 +1531,10 @@ fn overlay_action(m: &mut Model, a: Action) -> Vec<Command> {
 
 fn query_bar_key(m: &mut Model, k: KeyEvent) -> Vec<Command> {
     let kind = m.top_list().map(|l| l.kind).unwrap_or(Kind::User);
+    let path = m
+        .top_list()
+        .map(|l| l.source.current().to_string())
+        .unwrap_or_default();
     let hkey = m.top_list().map(history_key).unwrap_or_default();
     let history = m.history.get(&hkey).cloned().unwrap_or_default();
     let Some(Overlay::QueryBar(q)) = m.overlay.as_mut() else {
@@ -1534,9 +1555,15 @@ fn query_bar_key(m: &mut Model, k: KeyEvent) -> Vec<Command> {
                 return vec![];
             }
             let query = query_of(q);
-            let diags = query::diagnostics(&query);
-            if let Some(d) = diags.first() {
-                m.status = Some(format!("not run: {}", d.message));
+            let errors = query::diagnostics(&path, &query)
+                .into_iter()
+                .filter(|d| d.error)
+                .count();
+            if errors > 0 && !q.confirm {
+                q.confirm = true;
+                m.status = Some(format!(
+                    "not run: {errors} error(s) shown under the fields; Enter again sends it anyway"
+                ));
                 return vec![];
             }
             m.overlay = None;
@@ -1600,14 +1627,18 @@ fn query_bar_key(m: &mut Model, k: KeyEvent) -> Vec<Command> {
         _ => {
             if let Some(t) = q.inputs.get_mut(q.focus) {
                 t.input(k);
+                q.confirm = false;
                 let text = t.lines().join(" ");
                 let col = t.cursor().1;
-                let before: String = text.chars().take(col).collect();
-                q.completions = if matches!(k.code, KeyCode::Char(_)) {
-                    query::complete(kind, q.focus, &before)
+                let cursor: usize = text.chars().take(col).map(char::len_utf8).sum();
+                let (range, items) = if matches!(k.code, KeyCode::Char(_)) {
+                    query::completions(kind, &path, q.focus, &text, cursor)
                 } else {
-                    vec![]
+                    (0..0, vec![])
                 };
+                q.completion_range = (range.start, range.end);
+                q.completions = items.iter().map(|(l, _)| l.clone()).collect();
+                q.completion_inserts = items.into_iter().map(|(_, i)| i).collect();
                 q.completion_sel = 0;
             }
         }
@@ -1616,23 +1647,25 @@ fn query_bar_key(m: &mut Model, k: KeyEvent) -> Vec<Command> {
 }
 
 fn accept_completion(q: &mut QueryBar) {
-    let Some(c) = q.completions.get(q.completion_sel).cloned() else {
+    let Some(ins) = q.completion_inserts.get(q.completion_sel).cloned() else {
         return;
     };
     if let Some(t) = q.inputs.get_mut(q.focus) {
         let text = t.lines().join(" ");
-        let col = t.cursor().1;
-        let before: String = text.chars().take(col).collect();
-        let after: String = text.chars().skip(col).collect();
-        let new_before = query::apply_completion(&before, &c);
-        let n = new_before.chars().count();
-        *t = single_line(&format!("{new_before}{after}"));
-        t.move_cursor(ratatui_textarea::CursorMove::Head);
-        for _ in 0..n {
-            t.move_cursor(ratatui_textarea::CursorMove::Forward);
+        let (a, b) = q.completion_range;
+        let (a, b) = (a.min(text.len()), b.min(text.len()));
+        if text.is_char_boundary(a) && text.is_char_boundary(b) && a <= b {
+            let new = format!("{}{ins}{}", &text[..a], &text[b..]);
+            let n = text[..a].chars().count() + ins.chars().count();
+            *t = single_line(&new);
+            t.move_cursor(ratatui_textarea::CursorMove::Head);
+            for _ in 0..n {
+                t.move_cursor(ratatui_textarea::CursorMove::Forward);
+            }
         }
     }
     q.completions.clear();
+    q.completion_inserts.clear();
 }
 
 /// Palette commands matching what is typed.
@@ -1774,16 +1807,11 @@ fn strip_root(s: &str) -> String {
 }
 
 /// A curl command line for a request (Authorization left as a placeholder).
+///
+/// The doctor's "copy as curl": shell-quoted (a `'` in a `$filter` cannot end the quoting and
+/// run what follows), `$TOKEN` in place of the token.
 pub fn curl_of(method: &str, url: &str, headers: &[(String, String)]) -> String {
-    let mut s = format!("curl -X {method} '{url}'");
-    for (k, v) in headers {
-        if k.eq_ignore_ascii_case("authorization") {
-            s.push_str(" -H \"Authorization: Bearer $TOKEN\"");
-        } else {
-            s.push_str(&format!(" -H '{k}: {v}'"));
-        }
-    }
-    s
+    crate::doctor::copy_as_curl(method, url, headers, None)
 }
 
 fn export(m: &mut Model, c: char) -> Vec<Command> {
@@ -2045,6 +2073,38 @@ mod tests {
     }
 
     #[test]
+    fn cancel_load_all_drops_late_pages() {
+        let mut m = model();
+        open_collection(&mut m, "Users", Kind::User, "/users", None);
+        load(&mut m, users(5), Some("http://x/next"));
+        let c = update(&mut m, Action::LoadAll);
+        let Some(Command::Fetch {
+            slot, generation, ..
+        }) = c.first().cloned()
+        else {
+            panic!("{c:?}")
+        };
+        let c = update(&mut m, Action::Cancel);
+        assert_eq!(c, vec![Command::Cancel { slot }]);
+        update(
+            &mut m,
+            Action::Page {
+                slot,
+                generation,
+                items: users(3),
+                count: None,
+                next_link: Some("http://x/next2".into()),
+                first: false,
+                more_coming: true,
+            },
+        );
+        let l = m.top_list().unwrap();
+        assert_eq!(l.rows.len(), 5);
+        assert_eq!(l.load, Load::Idle);
+        assert!(m.status.as_deref().unwrap().contains("(partial)"));
+    }
+
+    #[test]
     fn local_filter_is_fuzzy_and_sort_toggles() {
         let mut m = model();
         open_collection(&mut m, "Users", Kind::User, "/users", None);
@@ -2061,6 +2121,9 @@ mod tests {
                 .any(|&i| display_name(&l.rows[i]) == "User 00019")
         );
         assert!(fuzzy_match("user 00019", "u019") && !fuzzy_match("user 00019", "zz"));
+        // Terms match within one column, not across columns.
+        assert!(row_matches("nest l1\u{1f}id-1\u{1f}", "nest l1"));
+        assert!(!row_matches("nest l6\u{1f}id-1\u{1f}", "nest l1"));
         update(
             &mut m,
             Action::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)),
@@ -2246,6 +2309,12 @@ mod tests {
         );
         assert!(cmds.is_empty());
         assert!(m.status.as_deref().unwrap().starts_with("not run"));
+        // A second Enter sends it anyway (the linter is advice).
+        let cmds = update(
+            &mut m,
+            Action::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)),
+        );
+        assert!(matches!(cmds.first(), Some(Command::Fetch { .. })));
     }
 
     #[test]

@@ -39,6 +39,25 @@ impl Sent {
             return e.clone();
         }
         let status = self.exchange.status.unwrap_or(0);
+        if (200..300).contains(&status) {
+            // Success status, but the body did not parse: say what came instead.
+            let ctype = self
+                .exchange
+                .response_headers
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case("content-type"))
+                .map_or("no content-type", |(_, v)| v.as_str());
+            let start: String = self.exchange.body.trim().chars().take(60).collect();
+            return if start.is_empty() {
+                format!("HTTP {status} with an empty body where JSON was expected")
+            } else {
+                format!(
+                    "HTTP {status} but the body is not JSON ({}): {}",
+                    crate::util::sanitize(ctype),
+                    crate::util::sanitize(&start)
+                )
+            };
+        }
         match super::graph_error::decode(&self.exchange.body) {
             Some(g) => format!("{status} {}: {}", g.code, g.message),
             None => format!("HTTP {status}"),
@@ -474,12 +493,19 @@ impl Ctx {
             let mut next = vec![];
             let mut level_new: HashSet<String> = HashSet::new();
             for (child, r) in results {
-                let parents = r?;
+                // The member's own memberOf must work; a nested group we cannot read is skipped.
+                let parents = match r {
+                    Ok(p) => p,
+                    Err(sent) if depth == 0 => return Err(sent),
+                    Err(_) => continue,
+                };
                 for p in parents {
-                    // memberOf also lists directory roles and administrative units: only
-                    // groups can be followed (an item without @odata.type counts as a group).
-                    let typed = p.get("@odata.type").and_then(Value::as_str);
-                    if typed.is_some_and(|t| t != "#microsoft.graph.group") {
+                    // memberOf also lists directory roles and administrative units.
+                    let is_group = p
+                        .get("@odata.type")
+                        .and_then(Value::as_str)
+                        .is_none_or(|t| t == "#microsoft.graph.group");
+                    if !is_group {
                         continue;
                     }
                     let Some(pid) = object_id(&p) else { continue };

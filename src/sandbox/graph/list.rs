@@ -5,7 +5,7 @@ use super::render::{Renderer, canonical_select, check_expand};
 use super::{GraphRequest, Reply};
 use crate::sandbox::errors::GraphError;
 use crate::sandbox::query::{self, Options, RuleSet, encode_skiptoken};
-use crate::sandbox::tenant::{Kind, ObjRef};
+use crate::sandbox::tenant::{Kind, ObjRef, properties_of};
 use serde_json::{Map, Value, json};
 
 /// Host used for nextLinks when the `foreign_next_link` fault is on.
@@ -86,17 +86,35 @@ pub fn respond(req: &GraphRequest<'_>, o: &Options, spec: ListSpec) -> Result<Re
     let t = &req.app.tenant;
     let needs_eval = o.filter.is_some() || o.search.is_some() || o.orderby.is_some();
     let items: Vec<ObjRef> = if needs_eval {
+        // Only the properties the query looks at, in their canonical spelling.
+        let props: Vec<&'static str> = query::referenced_properties(o)
+            .iter()
+            .filter_map(|p| {
+                [
+                    Kind::User,
+                    Kind::Group,
+                    Kind::Device,
+                    Kind::ServicePrincipal,
+                    Kind::DirectoryRole,
+                ]
+                .iter()
+                .flat_map(|k| properties_of(*k).iter().copied())
+                .find(|q| q.eq_ignore_ascii_case(p))
+            })
+            .collect();
         let with_json: Vec<(ObjRef, Value)> = spec
             .items
             .iter()
             .map(|r| {
                 let mut m = Map::new();
                 m.insert("@odata.type".into(), json!(r.kind.odata_type()));
-                m.extend(t.full_json(*r));
+                for p in &props {
+                    m.insert(p.to_string(), t.prop(*r, p));
+                }
                 (*r, Value::Object(m))
             })
             .collect();
-        query::apply(o, with_json)
+        query::apply(o, with_json)?
             .into_iter()
             .map(|(r, _)| r)
             .collect()

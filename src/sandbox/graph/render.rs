@@ -65,7 +65,6 @@ impl Renderer<'_> {
         if self.with_type {
             out.insert("@odata.type".into(), json!(r.kind.odata_type()));
         }
-        let full = self.tenant.full_json(r);
         let names: Vec<&str> = match self.select {
             Some(sel) if !sel.iter().any(|s| s == "*") => sel.iter().map(String::as_str).collect(),
             _ if r.kind == Kind::User
@@ -80,9 +79,10 @@ impl Renderer<'_> {
             if !properties_of(r.kind).contains(&n) {
                 continue;
             }
+            let v = self.tenant.prop(r, n);
             let v = if readable || n == "id" {
-                full.get(n).cloned().unwrap_or(Value::Null)
-            } else if full.get(n).is_some_and(Value::is_array) {
+                v
+            } else if v.is_array() {
                 json!([])
             } else {
                 Value::Null

@@ -177,19 +177,69 @@ pub fn decode_skiptoken(token: &str) -> Result<usize, GraphError> {
 }
 
 /// Applies `$filter`, `$search` and `$orderby` to objects (each paired with its JSON).
-/// Returns the objects that remain, in order.
-pub fn apply<T: Clone>(o: &Options, items: Vec<(T, Value)>) -> Vec<(T, Value)> {
-    let mut out: Vec<(T, Value)> = items
-        .into_iter()
-        .filter(|(_, v)| {
-            o.filter.as_ref().is_none_or(|f| eval_shim::matches(f, v))
-                && o.search
-                    .as_ref()
-                    .is_none_or(|s| eval_shim::search_matches(s, v))
-        })
-        .collect();
+/// Returns the objects that remain, in order, or the 400 a filter's type error gives.
+pub fn apply<T: Clone>(o: &Options, items: Vec<(T, Value)>) -> Result<Vec<(T, Value)>, GraphError> {
+    let mut out: Vec<(T, Value)> = Vec::new();
+    for (t, v) in items {
+        if let Some(f) = &o.filter
+            && !eval_shim::matches(f, &v)?
+        {
+            continue;
+        }
+        if let Some(s) = &o.search
+            && !eval_shim::search_matches(s, &v)
+        {
+            continue;
+        }
+        out.push((t, v));
+    }
     if let Some(order) = &o.orderby {
         out.sort_by(|a, b| eval_shim::compare(order, &a.1, &b.1));
+    }
+    Ok(out)
+}
+
+/// The properties `$filter`, `$search` and `$orderby` look at (first path segments, as
+/// written), so objects can be rendered with just those for evaluation.
+pub fn referenced_properties(o: &Options) -> Vec<String> {
+    let mut out: Vec<String> = vec!["id".into()];
+    let mut add = |name: &str| {
+        if !out.iter().any(|p| p.eq_ignore_ascii_case(name)) {
+            out.push(name.to_string());
+        }
+    };
+    if let Some(f) = &o.filter {
+        f.walk(&mut |e| match &e.kind {
+            crate::odata::ExprKind::Path(p) if !p.from_variable => {
+                if let Some(s) = p.segments.first() {
+                    add(&s.name);
+                }
+            }
+            crate::odata::ExprKind::Lambda(l) if !l.collection.from_variable => {
+                if let Some(s) = l.collection.segments.first() {
+                    add(&s.name);
+                }
+            }
+            _ => {}
+        });
+    }
+    if let Some(s) = &o.search {
+        for c in s.clauses() {
+            match &c.property {
+                Some(p) => add(p),
+                None => {
+                    add("displayName");
+                    add("description");
+                }
+            }
+        }
+    }
+    if let Some(order) = &o.orderby {
+        for i in order {
+            if let Some(s) = i.path.segments.first() {
+                add(&s.name);
+            }
+        }
     }
     out
 }

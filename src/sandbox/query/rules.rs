@@ -16,6 +16,9 @@ pub enum RuleSet {
     /// Relationship lists (memberOf, members, ...): any `$filter` / `$orderby` / `$search`
     /// needs advanced mode.
     Relationship,
+    /// Devices, service principals, directory roles: eq/in/startsWith/ge/le by default,
+    /// ne/not/endsWith/`$count` in advanced mode (the general rule of aad-advanced-queries).
+    Other(Kind),
 }
 
 type Ops = &'static [&'static str];
@@ -145,6 +148,7 @@ fn default_sortable(set: RuleSet) -> &'static [&'static str] {
         RuleSet::Users => &["displayName", "userPrincipalName"],
         RuleSet::Groups => &["displayName"],
         RuleSet::Relationship => &[],
+        RuleSet::Other(_) => &["displayName"],
     }
 }
 
@@ -180,6 +184,17 @@ fn resource_of(set: RuleSet) -> (&'static str, &'static str, Kind) {
         RuleSet::Users => ("User", "user", Kind::User),
         RuleSet::Groups => ("Group", "group", Kind::Group),
         RuleSet::Relationship => ("DirectoryObject", "directoryObject", Kind::User),
+        RuleSet::Other(Kind::Device) => ("Device", "device", Kind::Device),
+        RuleSet::Other(Kind::ServicePrincipal) => (
+            "ServicePrincipal",
+            "servicePrincipal",
+            Kind::ServicePrincipal,
+        ),
+        RuleSet::Other(Kind::DirectoryRole) => {
+            ("DirectoryRole", "directoryRole", Kind::DirectoryRole)
+        }
+        RuleSet::Other(Kind::User) => ("User", "user", Kind::User),
+        RuleSet::Other(Kind::Group) => ("Group", "group", Kind::Group),
     }
 }
 
@@ -335,6 +350,23 @@ pub fn check_filter(set: RuleSet, expr: &Expr, advanced: bool) -> Result<(), Gra
             return Err(GraphError::unsupported_query(
                 "The specified filter to the reference property query is currently not supported.",
             ));
+        }
+        return Ok(());
+    }
+    if let RuleSet::Other(_) = set {
+        for u in &uses {
+            let canon = canonical_property(set, &u.property)?;
+            match u.op {
+                "contains" | "unknown" | "has" => return Err(unsupported_clause(canon, resource)),
+                "ne" | "not" | "endsWith" | "count" | "eqnull" if !advanced => {
+                    return Err(needs_advanced(match u.op {
+                        "eqnull" => "eq",
+                        "count" => "$count",
+                        other => other,
+                    }));
+                }
+                _ => {}
+            }
         }
         return Ok(());
     }

@@ -148,127 +148,148 @@ fn opt(s: &Option<String>) -> Value {
     s.as_ref().map_or(Value::Null, |v| Value::String(v.clone()))
 }
 
+fn strs<S: AsRef<str>>(v: &[S]) -> Value {
+    Value::Array(
+        v.iter()
+            .map(|s| Value::String(s.as_ref().to_string()))
+            .collect(),
+    )
+}
+
 impl Tenant {
     /// The full JSON object (every property) of any object, without `@odata.type`.
     pub fn full_json(&self, r: ObjRef) -> Map<String, Value> {
+        properties_of(r.kind)
+            .iter()
+            .map(|p| (p.to_string(), self.prop(r, p)))
+            .collect()
+    }
+
+    /// One property of an object (null when unset or unknown). Rendering property by
+    /// property keeps a page of 999 users cheap.
+    pub fn prop(&self, r: ObjRef, name: &str) -> Value {
         let i = r.idx as usize;
-        let v = match r.kind {
-            Kind::User => self.user_json(&self.users[i]),
-            Kind::Group => self.group_json(&self.groups[i]),
+        match r.kind {
+            Kind::User => self.user_prop(&self.users[i], name),
+            Kind::Group => self.group_prop(&self.groups[i], name),
             Kind::Device => {
                 let d = &self.devices[i];
-                json!({
-                    "id": d.id, "deletedDateTime": null, "accountEnabled": d.account_enabled,
-                    "createdDateTime": d.created_date_time, "deviceId": d.device_id,
-                    "displayName": d.display_name, "operatingSystem": d.operating_system,
-                    "operatingSystemVersion": d.operating_system_version, "trustType": d.trust_type,
-                })
+                match name {
+                    "id" => json!(d.id),
+                    "accountEnabled" => json!(d.account_enabled),
+                    "createdDateTime" => json!(d.created_date_time),
+                    "deviceId" => json!(d.device_id),
+                    "displayName" => json!(d.display_name),
+                    "operatingSystem" => json!(d.operating_system),
+                    "operatingSystemVersion" => json!(d.operating_system_version),
+                    "trustType" => json!(d.trust_type),
+                    _ => Value::Null,
+                }
             }
             Kind::ServicePrincipal => {
                 let s = &self.service_principals[i];
-                json!({
-                    "id": s.id, "deletedDateTime": null, "accountEnabled": s.account_enabled,
-                    "appDisplayName": s.display_name, "appId": s.app_id,
-                    "appOwnerOrganizationId": s.app_owner_organization_id,
-                    "displayName": s.display_name, "servicePrincipalType": s.service_principal_type,
-                    "tags": s.tags,
-                })
+                match name {
+                    "id" => json!(s.id),
+                    "accountEnabled" => json!(s.account_enabled),
+                    "appDisplayName" | "displayName" => json!(s.display_name),
+                    "appId" => json!(s.app_id),
+                    "appOwnerOrganizationId" => opt(&s.app_owner_organization_id),
+                    "servicePrincipalType" => json!(s.service_principal_type),
+                    "tags" => strs(&s.tags),
+                    _ => Value::Null,
+                }
             }
             Kind::DirectoryRole => {
                 let d = &self.roles[i];
-                json!({
-                    "id": d.id, "deletedDateTime": null, "description": d.description,
-                    "displayName": d.display_name, "roleTemplateId": d.role_template_id,
-                })
+                match name {
+                    "id" => json!(d.id),
+                    "description" => json!(d.description),
+                    "displayName" => json!(d.display_name),
+                    "roleTemplateId" => json!(d.role_template_id),
+                    _ => Value::Null,
+                }
             }
-        };
-        match v {
-            Value::Object(m) => m,
-            _ => Map::new(),
         }
     }
 
-    fn user_json(&self, u: &User) -> Value {
-        let licenses: Vec<Value> = u
-            .assigned_license_skus
-            .iter()
-            .map(|s| json!({"disabledPlans": [], "skuId": s}))
-            .collect();
-        json!({
-            "id": u.id,
-            "deletedDateTime": null,
-            "accountEnabled": u.account_enabled,
-            "ageGroup": null,
-            "assignedLicenses": licenses,
-            "businessPhones": u.business_phones,
-            "city": opt(&u.city),
-            "companyName": opt(&u.company_name),
-            "country": opt(&u.country),
-            "createdDateTime": u.created_date_time,
-            "creationType": u.creation_type,
-            "department": opt(&u.department),
-            "displayName": u.display_name,
-            "employeeHireDate": null,
-            "employeeId": opt(&u.employee_id),
-            "employeeType": opt(&u.employee_type),
-            "externalUserState": u.external_user_state,
-            "faxNumber": null,
-            "givenName": opt(&u.given_name),
-            "imAddresses": [],
-            "jobTitle": opt(&u.job_title),
-            "mail": opt(&u.mail),
-            "mailNickname": u.mail_nickname,
-            "mobilePhone": opt(&u.mobile_phone),
-            "officeLocation": opt(&u.office_location),
-            "onPremisesSyncEnabled": u.on_premises_sync_enabled,
-            "otherMails": u.other_mails,
-            "postalCode": null,
-            "preferredLanguage": opt(&u.preferred_language),
-            "proxyAddresses": u.proxy_addresses,
-            "showInAddressList": null,
-            "state": opt(&u.state),
-            "streetAddress": null,
-            "surname": opt(&u.surname),
-            "usageLocation": opt(&u.usage_location),
-            "userPrincipalName": u.user_principal_name,
-            "userType": u.user_type,
-        })
+    fn user_prop(&self, u: &User, name: &str) -> Value {
+        match name {
+            "id" => json!(u.id),
+            "accountEnabled" => json!(u.account_enabled),
+            "assignedLicenses" => Value::Array(
+                u.assigned_license_skus
+                    .iter()
+                    .map(|s| json!({"disabledPlans": [], "skuId": s}))
+                    .collect(),
+            ),
+            "businessPhones" => strs(&u.business_phones),
+            "city" => opt(&u.city),
+            "companyName" => opt(&u.company_name),
+            "country" => opt(&u.country),
+            "createdDateTime" => json!(u.created_date_time),
+            "creationType" => json!(u.creation_type),
+            "department" => opt(&u.department),
+            "displayName" => json!(u.display_name),
+            "employeeId" => opt(&u.employee_id),
+            "employeeType" => opt(&u.employee_type),
+            "externalUserState" => json!(u.external_user_state),
+            "givenName" => opt(&u.given_name),
+            "imAddresses" => json!([]),
+            "jobTitle" => opt(&u.job_title),
+            "mail" => opt(&u.mail),
+            "mailNickname" => json!(u.mail_nickname),
+            "mobilePhone" => opt(&u.mobile_phone),
+            "officeLocation" => opt(&u.office_location),
+            "onPremisesSyncEnabled" => json!(u.on_premises_sync_enabled),
+            "otherMails" => strs(&u.other_mails),
+            "preferredLanguage" => opt(&u.preferred_language),
+            "proxyAddresses" => strs(&u.proxy_addresses),
+            "state" => opt(&u.state),
+            "surname" => opt(&u.surname),
+            "usageLocation" => opt(&u.usage_location),
+            "userPrincipalName" => json!(u.user_principal_name),
+            "userType" => json!(u.user_type),
+            _ => Value::Null,
+        }
     }
 
-    fn group_json(&self, g: &Group) -> Value {
-        let proxies: Vec<String> = g
-            .mail
-            .as_ref()
-            .map(|m| vec![format!("SMTP:{m}")])
-            .unwrap_or_default();
+    fn group_prop(&self, g: &Group, name: &str) -> Value {
         let unified = g.group_types.contains(&"Unified");
-        json!({
-            "id": g.id,
-            "deletedDateTime": null,
-            "classification": g.classification,
-            "createdDateTime": g.created_date_time,
-            "creationOptions": if unified { json!(["Team"]) } else { json!([]) },
-            "description": opt(&g.description),
-            "displayName": g.display_name,
-            "expirationDateTime": null,
-            "groupTypes": g.group_types,
-            "isAssignableToRole": g.is_assignable_to_role,
-            "mail": opt(&g.mail),
-            "mailEnabled": g.mail_enabled,
-            "mailNickname": g.mail_nickname,
-            "membershipRule": opt(&g.membership_rule),
-            "membershipRuleProcessingState": g.membership_rule.as_ref().map(|_| "On"),
-            "onPremisesSyncEnabled": null,
-            "preferredDataLocation": null,
-            "preferredLanguage": null,
-            "proxyAddresses": proxies,
-            "renewedDateTime": g.created_date_time,
-            "resourceBehaviorOptions": [],
-            "resourceProvisioningOptions": if unified { json!(["Team"]) } else { json!([]) },
-            "securityEnabled": g.security_enabled,
-            "securityIdentifier": format!("S-1-12-1-{}", g.id.bytes().fold(0u32, |a, b| a.wrapping_mul(31).wrapping_add(b as u32))),
-            "theme": null,
-            "visibility": g.visibility,
-        })
+        match name {
+            "id" => json!(g.id),
+            "classification" => json!(g.classification),
+            "createdDateTime" | "renewedDateTime" => json!(g.created_date_time),
+            "creationOptions" | "resourceProvisioningOptions" => {
+                if unified {
+                    json!(["Team"])
+                } else {
+                    json!([])
+                }
+            }
+            "description" => opt(&g.description),
+            "displayName" => json!(g.display_name),
+            "groupTypes" => strs(&g.group_types),
+            "isAssignableToRole" => json!(g.is_assignable_to_role),
+            "mail" => opt(&g.mail),
+            "mailEnabled" => json!(g.mail_enabled),
+            "mailNickname" => json!(g.mail_nickname),
+            "membershipRule" => opt(&g.membership_rule),
+            "membershipRuleProcessingState" => json!(g.membership_rule.as_ref().map(|_| "On")),
+            "proxyAddresses" => Value::Array(
+                g.mail
+                    .iter()
+                    .map(|m| Value::String(format!("SMTP:{m}")))
+                    .collect(),
+            ),
+            "resourceBehaviorOptions" => json!([]),
+            "securityEnabled" => json!(g.security_enabled),
+            "securityIdentifier" => json!(format!(
+                "S-1-12-1-{}",
+                g.id.bytes()
+                    .fold(0u32, |a, b| a.wrapping_mul(31).wrapping_add(b as u32))
+            )),
+            "visibility" => json!(g.visibility),
+            _ => Value::Null,
+        }
     }
 }

@@ -4,14 +4,14 @@ use super::{Ui, centered};
 use crate::tui::model::Model;
 use crate::tui::update::COMMANDS;
 use ratatui::Frame;
-use ratatui::layout::Rect;
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 /// Draws the help overlay.
 pub fn draw(f: &mut Frame, area: Rect, _m: &Model, ui: &Ui) {
     let t = ui.theme;
-    let r = centered(area, 100, area.height.saturating_sub(2));
+    let r = centered(area, 110, area.height.saturating_sub(2));
     f.render_widget(Clear, r);
     let mut left: Vec<Line> = vec![Line::from(Span::styled("Keys", t.accent))];
     for (keys, what) in ui.keys.help() {
@@ -20,33 +20,45 @@ pub fn draw(f: &mut Frame, area: Rect, _m: &Model, ui: &Ui) {
             Span::raw(what),
         ]));
     }
-    left.push(Line::from(""));
-    left.push(Line::from(Span::styled("In the query bar", t.accent)));
+    let mut right: Vec<Line> = vec![Line::from(Span::styled("In the query bar", t.accent))];
     for (k, w) in [
         ("Tab / Shift-Tab", "complete, or next / previous field"),
         ("Up / Down", "history of this collection"),
         ("Enter", "run"),
         ("Esc", "close"),
     ] {
-        left.push(Line::from(vec![
+        right.push(Line::from(vec![
             Span::styled(format!("{k:<16}"), t.key),
             Span::raw(w),
         ]));
     }
-    left.push(Line::from(""));
-    left.push(Line::from(Span::styled("Commands (:)", t.accent)));
+    right.push(Line::from(""));
+    right.push(Line::from(Span::styled("Commands (:)", t.accent)));
     for (c, w) in COMMANDS {
-        left.push(Line::from(vec![
+        right.push(Line::from(vec![
             Span::styled(format!(":{c:<15}"), t.key),
             Span::raw(*w),
         ]));
     }
-    f.render_widget(
-        Paragraph::new(left).block(
-            Block::default()
-                .borders(Borders::ALL)
-                .title(" help (Esc closes; keys are rebindable in the config file [keys]) "),
-        ),
-        r,
-    );
+    right.push(Line::from(""));
+    right.push(Line::from(Span::styled("Local filter (/)", t.accent)));
+    right.push(Line::from(
+        "type to narrow loaded rows (fuzzy, per column);",
+    ));
+    right.push(Line::from("Enter keeps it, Esc clears it"));
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(" help (Esc closes; keys are rebindable in the config file [keys]) ");
+    let inner = block.inner(r);
+    f.render_widget(block, r);
+    if inner.width >= 90 {
+        let [a, b] = Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)])
+            .areas(inner);
+        f.render_widget(Paragraph::new(left), a);
+        f.render_widget(Paragraph::new(right), b);
+    } else {
+        left.push(Line::from(""));
+        left.extend(right);
+        f.render_widget(Paragraph::new(left), inner);
+    }
 }

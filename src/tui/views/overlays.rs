@@ -67,13 +67,13 @@ pub fn query_bar(f: &mut Frame, area: Rect, m: &Model, q: &QueryBar, ui: &Ui) {
         Some(l) => effective_query(l, &query),
         None => query.clone(),
     };
-    let diags = query::diagnostics(&query);
+    let diags = query::diagnostics(&path, &query);
     let built = query::build(kind, &path, &sent, true);
     let r = Rect {
         x: area.x + 1,
         y: area.y + 2,
         width: area.width.saturating_sub(2),
-        height: 18.min(area.height.saturating_sub(3)),
+        height: 22.min(area.height.saturating_sub(3)),
     };
     f.render_widget(Clear, r);
     let block = Block::default().borders(Borders::ALL).title(format!(
@@ -121,19 +121,31 @@ pub fn query_bar(f: &mut Frame, area: Rect, m: &Model, q: &QueryBar, ui: &Ui) {
             let pre = text.get(..d.start).unwrap_or("").width();
             let len = text.get(d.start..d.end).unwrap_or(" ").width().max(1);
             if y < inner.y + inner.height {
+                let style = if d.error { t.error } else { t.warn };
+                let caret = Line::from(vec![
+                    Span::raw(" ".repeat(label_w as usize + pre)),
+                    Span::styled("^".repeat(len), style),
+                ]);
+                let msg = Line::from(vec![
+                    Span::raw(" ".repeat(label_w as usize)),
+                    Span::styled(d.message.clone(), style),
+                ]);
+                let want = if label_w as usize + d.message.width() > inner.width as usize {
+                    3
+                } else {
+                    2
+                };
+                let h = want.min(inner.y + inner.height - y);
                 f.render_widget(
-                    Paragraph::new(Line::from(vec![
-                        Span::raw(" ".repeat(label_w as usize + pre)),
-                        Span::styled(format!("{} {}", "^".repeat(len), d.message), t.error),
-                    ])),
+                    Paragraph::new(vec![caret, msg]).wrap(Wrap { trim: false }),
                     Rect {
                         x: inner.x,
                         y,
                         width: inner.width,
-                        height: 1,
+                        height: h,
                     },
                 );
-                y += 1;
+                y += h;
             }
         }
     }
