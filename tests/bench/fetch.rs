@@ -65,7 +65,7 @@ fn main() {
 // ---------------------------------------------------------------- fetch-all (parent side)
 
 fn fetch_all(rt: &tokio::runtime::Runtime) {
-    let n = iters(3);
+    let n = iters(5);
     let mut t = Table::new(
         "Fetch-all: /users?$top=999&$select=<the 6 shown columns>, in-process sandbox (each side in its own child process)",
         &[
