@@ -33,6 +33,10 @@ impl fmt::Display for Secret {
 /// Makes directory text safe to put on a terminal: control characters (including ESC) and
 /// bidirectional overrides/isolates are replaced by visible placeholders.
 pub fn sanitize(s: &str) -> String {
+    // Fast path: printable ASCII needs no change.
+    if s.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+        return s.to_owned();
+    }
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {

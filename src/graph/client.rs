@@ -553,7 +553,11 @@ impl GraphClient {
                     .collect();
                 match resp.bytes().await {
                     Ok(bytes) => {
-                        let body = String::from_utf8_lossy(&bytes).into_owned();
+                        // Usually no copy: the buffer becomes the String when it is UTF-8.
+                        let body = match String::from_utf8(Vec::from(bytes)) {
+                            Ok(s) => s,
+                            Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+                        };
                         ex.status = Some(status);
                         ex.response_headers =
                             redact_headers(headers.iter().map(|(k, v)| (k.as_str(), v.as_str())));

@@ -392,11 +392,84 @@ pub struct ListView {
     /// Headers of that request (sent again on every page).
     pub request_headers: Vec<(String, String)>,
     /// Lower-cased searchable text per row for the local filter (same indices as `rows`).
-    pub haystack: Vec<String>,
+    pub haystack: Haystack,
     /// Tree depth per row (direct-reports trees; 0 elsewhere), same indices as `rows`.
     pub depth: Vec<u8>,
     /// Ids of expanded tree rows.
     pub expanded: Vec<String>,
+    /// Every row index in the order of `sort`, for (sort, row count) — kept so the local
+    /// filter does not re-sort on each keystroke. `None` when rows or sort changed.
+    pub sorted: Option<SortedRows>,
+    /// Orders shown for shorter local-filter texts while typing (needle, order), so a
+    /// backspace restores instead of rescanning. Cleared whenever the order is rebuilt.
+    pub filter_undo: Vec<(String, Vec<usize>)>,
+}
+
+/// The lower-cased search text of every row in one buffer, so the local filter scans memory
+/// in sequence instead of chasing one allocation per row.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Haystack {
+    text: String,
+    /// End offset in `text` of each row's text.
+    ends: Vec<usize>,
+}
+
+impl Haystack {
+    fn start(&self, i: usize) -> usize {
+        if i == 0 { 0 } else { self.ends[i - 1] }
+    }
+    /// Number of rows.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+    /// True when there are no rows.
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+    /// Forgets every row.
+    pub fn clear(&mut self) {
+        self.text.clear();
+        self.ends.clear();
+    }
+    /// Appends a row's text.
+    pub fn push(&mut self, s: &str) {
+        self.text.push_str(s);
+        self.ends.push(self.text.len());
+    }
+    /// The text of row `i`.
+    pub fn get(&self, i: usize) -> Option<&str> {
+        let end = *self.ends.get(i)?;
+        self.text.get(self.start(i)..end)
+    }
+    /// Inserts a row's text before row `i` (`i <= len`).
+    pub fn insert(&mut self, i: usize, s: &str) {
+        let i = i.min(self.ends.len());
+        let at = self.start(i);
+        self.text.insert_str(at, s);
+        self.ends.insert(i, at + s.len());
+        for e in &mut self.ends[i + 1..] {
+            *e += s.len();
+        }
+    }
+    /// Removes rows `r`.
+    pub fn drain(&mut self, r: std::ops::Range<usize>) {
+        let end_row = r.end.min(self.ends.len());
+        let start_row = r.start.min(end_row);
+        let (a, b) = (self.start(start_row), self.start(end_row));
+        self.text.drain(a..b);
+        self.ends.drain(start_row..end_row);
+        for e in &mut self.ends[start_row..] {
+            *e -= b - a;
+        }
+    }
+}
+
+/// All rows sorted by one column (a cache of [`ListView::sorted`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SortedRows {
+    pub sort: (String, bool),
+    pub rows: usize,
+    pub order: Vec<usize>,
 }
 
 impl ListView {
@@ -421,9 +494,11 @@ impl ListView {
             offset: 0,
             request_url: String::new(),
             request_headers: vec![],
-            haystack: vec![],
+            haystack: Haystack::default(),
             depth: vec![],
             expanded: vec![],
+            sorted: None,
+            filter_undo: vec![],
         }
     }
     /// The object under the cursor.
@@ -601,7 +676,7 @@ impl Model {
 pub fn cell_text(v: Option<&Value>) -> String {
     let s = match v {
         None | Some(Value::Null) => String::new(),
-        Some(Value::String(s)) => s.clone(),
+        Some(Value::String(s)) => return crate::util::sanitize(s),
         Some(Value::Bool(b)) => b.to_string(),
         Some(Value::Number(n)) => n.to_string(),
         Some(Value::Array(a)) => a
@@ -644,6 +719,27 @@ mod tests {
         };
         assert_eq!(Query::from_summary(&q.summary()), q);
         assert!(Query::default().is_empty());
+    }
+
+    #[test]
+    fn haystack_push_insert_drain() {
+        let mut h = Haystack::default();
+        for s in ["ab ", "cd ", "ef "] {
+            h.push(s);
+        }
+        h.insert(1, "xy ");
+        assert_eq!(
+            (0..h.len()).map(|i| h.get(i).unwrap()).collect::<Vec<_>>(),
+            ["ab ", "xy ", "cd ", "ef "]
+        );
+        h.drain(1..3);
+        assert_eq!(h.get(0), Some("ab "));
+        assert_eq!(h.get(1), Some("ef "));
+        assert_eq!((h.len(), h.get(2)), (2, None));
+        h.insert(2, "zz");
+        assert_eq!(h.get(2), Some("zz"));
+        h.clear();
+        assert!(h.is_empty());
     }
 
     #[test]

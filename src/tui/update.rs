@@ -263,6 +263,7 @@ fn on_page(
     let Body::List(l) = &mut v.body else {
         return vec![];
     };
+    l.sorted = None;
     if first {
         l.rows.clear();
         l.haystack.clear();
@@ -275,7 +276,7 @@ fn on_page(
         l.count = count;
     }
     for it in items {
-        l.haystack.push(haystack_of(&it, &l.columns));
+        l.haystack.push(&haystack_of(&it, &l.columns));
         l.depth.push(0);
         l.rows.push(it);
     }
@@ -313,8 +314,9 @@ fn insert_children(l: &mut ListView, parent_id: &str, items: Vec<Value>) {
     };
     let d = l.depth.get(p).copied().unwrap_or(0).saturating_add(1);
     let n = items.len();
+    l.sorted = None;
     for (k, it) in items.into_iter().enumerate() {
-        l.haystack.insert(p + 1 + k, haystack_of(&it, &l.columns));
+        l.haystack.insert(p + 1 + k, &haystack_of(&it, &l.columns));
         l.depth.insert(p + 1 + k, d);
         l.rows.insert(p + 1 + k, it);
     }
@@ -336,6 +338,7 @@ fn collapse(l: &mut ListView, p: usize) {
         end += 1;
     }
     let removed: Vec<String> = l.rows[p + 1..end].iter().filter_map(object_id).collect();
+    l.sorted = None;
     l.rows.drain(p + 1..end);
     l.haystack.drain(p + 1..end);
     l.depth.drain(p + 1..end);
@@ -367,6 +370,19 @@ pub fn row_matches(hay: &str, needle: &str) -> bool {
 
 /// True when every char of `needle` appears in order in `hay` (fuzzy subsequence match).
 pub fn fuzzy_match(hay: &str, needle: &str) -> bool {
+    if needle.is_ascii() {
+        // Byte search: an ASCII byte never occurs inside a multi-byte UTF-8 sequence, so
+        // every match position is a char boundary.
+        let mut pos = 0;
+        for n in needle.bytes().filter(|b| !(*b as char).is_whitespace()) {
+            // `str::find` of an ASCII char is a word-at-a-time memchr.
+            match hay.get(pos..).and_then(|rest| rest.find(n as char)) {
+                Some(p) => pos += p + 1,
+                None => return false,
+            }
+        }
+        return true;
+    }
     let mut it = hay.chars();
     needle
         .chars()
@@ -374,23 +390,51 @@ pub fn fuzzy_match(hay: &str, needle: &str) -> bool {
         .all(|n| it.any(|h| h == n))
 }
 
+/// Keeps the rows of the current order that match `needle` (lower-cased), which extends the
+/// needle the order was built with: no full rescan while typing.
+fn narrow_order(l: &mut ListView, needle: &str) {
+    let hay = &l.haystack;
+    l.order
+        .retain(|&i| hay.get(i).is_some_and(|h| row_matches(h, needle)));
+    if l.cursor >= l.order.len() {
+        l.cursor = l.order.len().saturating_sub(1);
+    }
+}
+
 /// Rebuilds the display order from sort and local filter.
 pub fn recompute_order(l: &mut ListView) {
+    l.filter_undo.clear();
     let needle = l.filter.to_lowercase();
     let sel = l.order.get(l.cursor).copied();
-    l.order = (0..l.rows.len())
-        .filter(|&i| {
-            needle.is_empty() || l.haystack.get(i).is_some_and(|h| row_matches(h, &needle))
-        })
-        .collect();
+    let keep = |i: &usize| {
+        needle.is_empty() || l.haystack.get(*i).is_some_and(|h| row_matches(h, &needle))
+    };
     if let Some((col, asc)) = &l.sort {
-        let key = |i: &usize| cell_text(l.rows[*i].get(col)).to_lowercase();
-        let mut keyed: Vec<(String, usize)> = l.order.iter().map(|i| (key(i), *i)).collect();
-        keyed.sort();
-        if !asc {
-            keyed.reverse();
+        // Sort every row once per (sort, rows); filtering a sorted order keeps it sorted.
+        let fresh = l
+            .sorted
+            .as_ref()
+            .is_some_and(|c| c.rows == l.rows.len() && c.sort.0 == *col && c.sort.1 == *asc);
+        if !fresh {
+            let key = |i: usize| cell_text(l.rows[i].get(col)).to_lowercase();
+            let mut keyed: Vec<(String, usize)> = (0..l.rows.len()).map(|i| (key(i), i)).collect();
+            keyed.sort();
+            if !asc {
+                keyed.reverse();
+            }
+            l.sorted = Some(SortedRows {
+                sort: (col.clone(), *asc),
+                rows: l.rows.len(),
+                order: keyed.into_iter().map(|(_, i)| i).collect(),
+            });
         }
-        l.order = keyed.into_iter().map(|(_, i)| i).collect();
+        l.order = l
+            .sorted
+            .as_ref()
+            .map(|c| c.order.iter().copied().filter(keep).collect())
+            .unwrap_or_default();
+    } else {
+        l.order = (0..l.rows.len()).filter(keep).collect();
     }
     if let Some(sel) = sel
         && let Some(p) = l.order.iter().position(|&i| i == sel)
@@ -607,8 +651,32 @@ fn main_action(m: &mut Model, a: Action) -> Vec<Command> {
         match &mut v.body {
             Body::List(l) if l.filter_editing => {
                 if let Action::Key(k) = a {
+                    let before = l.filter.to_lowercase();
                     edit_line(&mut l.filter, k, &mut l.filter_editing);
-                    recompute_order(l);
+                    let after = l.filter.to_lowercase();
+                    if after != before {
+                        if after.starts_with(&before) {
+                            // Typing narrows: only rows shown now can still match.
+                            let undo = std::mem::take(&mut l.filter_undo);
+                            let shown = l.order.clone();
+                            narrow_order(l, &after);
+                            l.filter_undo = undo;
+                            if l.filter_undo.len() < 32 {
+                                l.filter_undo.push((before, shown));
+                            }
+                        } else {
+                            // Backspace: the order shown for that text earlier, if kept.
+                            while let Some((n, _)) = l.filter_undo.last()
+                                && n.len() > after.len()
+                            {
+                                l.filter_undo.pop();
+                            }
+                            match l.filter_undo.pop() {
+                                Some((n, order)) if n == after => l.order = order,
+                                _ => recompute_order(l),
+                            }
+                        }
+                    }
                     l.cursor = 0;
                     l.offset = 0;
                     return vec![];
@@ -2084,6 +2152,58 @@ mod tests {
         assert_eq!(display_name(&l.rows[l.order[0]]), "User 00199");
         // The selected row stays selected through the re-sort.
         assert_eq!(display_name(l.selected().unwrap()), "User 00019");
+    }
+
+    #[test]
+    fn local_filter_typing_narrows_like_a_full_recompute() {
+        let mut m = model();
+        open_collection(&mut m, "Users", Kind::User, "/users", None);
+        load(&mut m, users(300), None);
+        update(&mut m, Action::Sort);
+        update(&mut m, Action::LocalFilter);
+        // The order kept while typing equals a full rebuild from scratch.
+        let same_as_full = |m: &mut Model| {
+            let Some(Body::List(l)) = m.stack.last_mut().map(|v| &mut v.body) else {
+                panic!("list expected");
+            };
+            let kept = l.order.clone();
+            l.sorted = None;
+            recompute_order(l);
+            assert_eq!(kept, l.order, "filter {:?}", l.filter);
+            kept.len()
+        };
+        let mut shown = vec![];
+        for c in "u 01é9".chars() {
+            update(&mut m, key(c));
+            shown.push(same_as_full(&mut m));
+        }
+        assert!(
+            shown[0] == 300 && shown[3] < 300 && shown[4] == 0,
+            "{shown:?}"
+        );
+        update(
+            &mut m,
+            Action::Key(KeyEvent::new(KeyCode::Backspace, KeyModifiers::NONE)),
+        );
+        update(
+            &mut m,
+            Action::Key(KeyEvent::new(KeyCode::Backspace, KeyModifiers::NONE)),
+        );
+        assert_eq!(m.top_list().unwrap().filter, "u 01");
+        assert!(same_as_full(&mut m) > 0);
+        // Retyping and backspacing to empty (orders restored from the undo stack).
+        update(&mut m, key('5'));
+        same_as_full(&mut m);
+        for _ in 0..5 {
+            update(
+                &mut m,
+                Action::Key(KeyEvent::new(KeyCode::Backspace, KeyModifiers::NONE)),
+            );
+            same_as_full(&mut m);
+        }
+        assert_eq!(same_as_full(&mut m), 300);
+        assert!(fuzzy_match("zoë o'brien", "zë'b") && !fuzzy_match("zoë", "zeo"));
+        assert!(fuzzy_match("user 00019", "u 19") && !fuzzy_match("ab", "abc"));
     }
 
     #[test]

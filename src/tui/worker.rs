@@ -334,16 +334,17 @@ impl Ctx {
 
     async fn pages(&self, mut request: Request, mut first: bool, all: bool) {
         loop {
-            let sent = self.send(request.clone()).await;
-            let Some(body) = sent.body.as_ref().filter(|_| sent.ok()) else {
+            let mut sent = self.send(request.clone()).await;
+            let ok = sent.ok();
+            let Some(mut body) = sent.body.take().filter(|_| ok) else {
                 self.fail(&sent);
                 return;
             };
-            let items = body
-                .get("value")
-                .and_then(Value::as_array)
-                .cloned()
-                .unwrap_or_default();
+            // Move the rows out of the parsed body (no deep copy of a 999-row page).
+            let items = match body.get_mut("value").map(Value::take) {
+                Some(Value::Array(items)) => items,
+                _ => vec![],
+            };
             let count = body.get("@odata.count").and_then(Value::as_u64);
             let next = body
                 .get("@odata.nextLink")
@@ -685,6 +686,49 @@ mod tests {
                     vec!["Ann".into(), "G1".into(), "G3".into()],
                     vec!["Ann".into(), "G2".into(), "G3".into()],
                 ])
+            }]
+        );
+    }
+
+    #[tokio::test]
+    async fn why_skips_directory_roles_in_member_of() {
+        // A directory role in memberOf cannot be followed as a group (/groups/{role} is 404).
+        let f = fake(&[
+            (
+                "/groups/g1",
+                200,
+                json!({"id": "g1", "displayName": "G1", "groupTypes": []}),
+            ),
+            (
+                "/users/u1/memberOf",
+                200,
+                json!({"value": [
+                    {"@odata.type": "#microsoft.graph.directoryRole", "id": "r1", "displayName": "Global Reader"},
+                    {"@odata.type": "#microsoft.graph.administrativeUnit", "id": "a1", "displayName": "AU"},
+                    grp("g1"),
+                ]}),
+            ),
+        ]);
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let mut w = Worker::new(f, tx, std::env::temp_dir());
+        w.run(Command::Fetch {
+            slot: 1,
+            generation: 1,
+            fetch: Fetch::Why {
+                member_kind: Kind::User,
+                member_id: "u1".into(),
+                member_name: "Ann".into(),
+                group_id: "g1".into(),
+                group_name: "G1".into(),
+            },
+        });
+        let r = results(&mut rx).await;
+        assert_eq!(
+            r,
+            vec![Action::Why {
+                slot: 1,
+                generation: 1,
+                result: WhyResult::Paths(vec![vec!["Ann".into(), "G1".into()]])
             }]
         );
     }
