@@ -45,15 +45,6 @@ pub enum ClientEvent {
     ScopesMissing { missing: Vec<String> },
     /// Which token store is in use (said once).
     TokenStore { description: String },
-    /// A GET got no complete answer (connection dropped, body cut short, timeout) and is
-    /// retried after `retry_in`.
-    Retrying {
-        url: String,
-        reason: String,
-        retry_in: Duration,
-        attempt: u32,
-        max_retries: u32,
-    },
 }
 
 /// A request in the client's vocabulary.

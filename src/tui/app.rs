@@ -87,9 +87,10 @@ pub fn event_action(m: &Model, keys: &KeyMap, ev: Event) -> Option<Action> {
     }
 }
 
-/// Sets up file logging in the data directory (the same file `-v` uses, so the crash notice
-/// names the right one); returns the log file path.
-fn init_logging(data_dir: &Path, verbose: u8) -> Option<PathBuf> {
+/// File logging for the explorer (never the screen), in the same file `-v` uses so the crash
+/// notice names the right one: when `main` already started logging (it does with `-v`), this
+/// keeps that subscriber; otherwise it logs info and above. Returns the log file path.
+fn init_logging(data_dir: &Path) -> Option<PathBuf> {
     let path = crate::logging::log_path(data_dir);
     std::fs::create_dir_all(path.parent()?).ok()?;
     let file = std::fs::OpenOptions::new()
@@ -188,7 +189,7 @@ impl TestPanic {
 
 /// Runs the explorer until the user quits; returns the process exit code.
 pub async fn run(settings: &Settings) -> u8 {
-    let log = init_logging(&settings.data_dir, settings.verbose);
+    let log = init_logging(&settings.data_dir);
     install_panic_hook(log.clone());
     let mut test_panic = TestPanic::from_env();
     let mut settings = settings.clone();
