@@ -1863,3 +1863,42 @@ async fn sandbox_dropped_and_cut_answers_are_retried_and_bad_json_is_an_error() 
     assert!(matches!(e, GraphError::Decode { .. }), "{e:?}");
     assert!(e.to_string().contains("not valid JSON"), "{e}");
 }
+
+#[tokio::test]
+async fn sandbox_403_prints_the_raw_error_then_the_diagnosis() {
+    let sandbox = sb::start(100, "").await;
+    let tmp = tempfile::tempdir().unwrap();
+    let rec = Recorder::default();
+    // The sandbox's limited app holds only User.ReadBasic.All: a manager needs User.Read.All.
+    let s = sb::settings(
+        &sandbox,
+        tmp.path(),
+        Some(graphtui::sandbox::SANDBOX_LIMITED_APP_ID),
+        Some(graphtui::sandbox::SANDBOX_APP_SECRET),
+    );
+    let auth =
+        Arc::new(Authenticator::new(&s, Arc::new(MemoryStore::new()), auth_opts(&rec)).unwrap());
+    auth.login_client_credentials().await.unwrap();
+    let c = client(&s, auth.clone(), &rec);
+    let upn = sandbox.demo_user_upn();
+    let mut out = Vec::new();
+    let mut err = Vec::new();
+    let code = graphtui::cli::get::get_with(
+        &c,
+        &get_args(&[&format!("/users/{upn}/manager")]),
+        false,
+        &mut out,
+        &mut err,
+    )
+    .await;
+    assert_eq!(code, 1);
+    let e = String::from_utf8(err).unwrap();
+    let first: Value = serde_json::from_str(e.lines().next().unwrap()).unwrap();
+    assert_eq!(first["error"]["code"], "Authorization_RequestDenied");
+    // The diagnosis follows the raw error: the missing application permission is named.
+    let raw_end = e.find("graphtui get:").unwrap();
+    let diagnosis = &e[raw_end..];
+    assert!(diagnosis.contains("User.Read.All"), "{e}");
+    let secrets = sb::tokens(&auth).await;
+    sb::assert_no_leak(&sandbox, &rec, &secrets, &[&e]).await;
+}

@@ -407,6 +407,31 @@ pub fn report_error(e: &GraphError, err: &mut (dyn Write + Send)) -> u8 {
     e.exit_code()
 }
 
+/// After a 401/403 (or a 400 such as `/me` with an app-only token), prints the permission
+/// doctor's diagnosis: what the request needs, what the token has, and the next step. The token's
+/// claims are decoded locally; the token itself is never printed.
+pub async fn print_diagnosis(client: &GraphClient, e: &GraphError, err: &mut (dyn Write + Send)) {
+    let GraphError::Api(a) = e else { return };
+    if !matches!(a.status, 400 | 401 | 403) {
+        return;
+    }
+    let claims = match client.auth().token().await {
+        Ok(t) => crate::doctor::claims::Claims::decode(t.token.expose()).ok(),
+        Err(_) => None,
+    };
+    let mut headers = Vec::new();
+    if let Some(w) = &a.www_authenticate {
+        headers.push(("WWW-Authenticate".to_string(), w.clone()));
+    }
+    let diagnosis = crate::doctor::diagnose(
+        &a.method,
+        &a.url,
+        claims.as_ref(),
+        Some((a.status, &headers, &a.raw_body)),
+    );
+    let _ = writeln!(err, "\n{}", diagnosis.to_text().trim_end());
+}
+
 /// `get` over an existing client; results to `out`, progress and errors to `err`.
 pub async fn get_with(
     client: &GraphClient,
@@ -462,7 +487,9 @@ pub async fn get_with(
                 if progress_tty && args.all {
                     let _ = writeln!(err);
                 }
-                return report_error(&e, err);
+                let code = report_error(&e, err);
+                print_diagnosis(client, &e, err).await;
+                return code;
             }
         };
         if let Some(text) = &page.text {
