@@ -2,129 +2,14 @@
 //! keys, asserting on captured screens. Waits poll the screen with a bound, never fixed sleeps.
 //! tmux missing is a failure, not a skip.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::time::{Duration, Instant};
+use std::path::PathBuf;
 
-/// The binary under test; `GRAPHTUI_E2E_BIN` overrides it (a private copy when the target
-/// directory is shared with other checkouts that rebuild it concurrently).
-fn bin() -> String {
-    std::env::var("GRAPHTUI_E2E_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_graphtui").to_string())
-}
-
-/// A tmux session running graphtui; killed on drop (also when the test fails).
-struct Session {
-    name: String,
-    dir: tempfile::TempDir,
-}
-
-/// A private tmux server (own socket): its options never touch the user's tmux.
-const SOCKET: &str = "graphtui-e2e";
-
-fn tmux(args: &[&str]) -> std::process::Output {
-    Command::new("tmux")
-        .args(["-L", SOCKET, "-f", "/dev/null"])
-        .args(args)
-        .output()
-        .expect("tmux must be installed for the end-to-end tests (apt-get install tmux)")
-}
-
-impl Session {
-    fn start(test: &str, scenario: Option<&str>) -> Session {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let name = format!("gt-e2e-{}-{test}", std::process::id());
-        let mut cmd = format!(
-            "env -u NO_COLOR -u GRAPHTUI_CONFIG -u GRAPHTUI_PROFILE HOME={home} ",
-            home = dir.path().display()
-        );
-        if let Some(s) = scenario {
-            cmd.push_str(&format!("GRAPHTUI_DEMO_SCENARIO='{s}' "));
-        }
-        cmd.push_str(&format!(
-            "{} --demo --data-dir {} --config {}; sleep 30",
-            bin(),
-            dir.path().display(),
-            dir.path().join("config.toml").display()
-        ));
-        let out = tmux(&[
-            "new-session",
-            "-d",
-            "-s",
-            &name,
-            "-x",
-            "160",
-            "-y",
-            "48",
-            &cmd,
-        ]);
-        assert!(
-            out.status.success(),
-            "tmux new-session failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        // Pass Esc through at once instead of waiting to see if it starts a sequence.
-        tmux(&["set-option", "-s", "escape-time", "0"]);
-        Session { name, dir }
-    }
-
-    fn data_dir(&self) -> &Path {
-        self.dir.path()
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        let mut args = vec!["send-keys", "-t", &self.name];
-        args.extend_from_slice(keys);
-        tmux(&args);
-    }
-
-    fn text(&self, s: &str) {
-        tmux(&["send-keys", "-t", &self.name, "-l", s]);
-    }
-
-    fn screen(&self) -> String {
-        String::from_utf8_lossy(&tmux(&["capture-pane", "-p", "-t", &self.name]).stdout).to_string()
-    }
-
-    /// Waits until the screen contains `needle` (at most `secs`), returning the screen.
-    fn wait_for(&self, needle: &str, secs: u64) -> String {
-        let deadline = Instant::now() + Duration::from_secs(secs);
-        loop {
-            let s = self.screen();
-            if s.contains(needle) {
-                return s;
-            }
-            if Instant::now() > deadline {
-                panic!("timed out after {secs} s waiting for {needle:?}; screen:\n{s}");
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    /// Signs in through the device-code screen and waits for the users list.
-    fn sign_in(&self) -> String {
-        std::thread::sleep(Duration::from_millis(300));
-        let first = self.screen();
-        assert!(
-            !first.contains("not built yet"),
-            "{} is another checkout's build; rebuild or set GRAPHTUI_E2E_BIN",
-            bin()
-        );
-        let s = self.wait_for("Enter the code", 30);
-        assert!(s.contains("Sign in to Microsoft Graph"), "{s}");
-        assert!(s.contains("devicelogin") || s.contains("http"), "{s}");
-        self.wait_for("displayName", 40)
-    }
-}
-
-impl Drop for Session {
-    fn drop(&mut self) {
-        let _ = tmux(&["kill-session", "-t", &self.name]);
-    }
-}
+mod common;
+use common::Session;
 
 #[test]
 fn sign_in_browse_users_and_export_csv() {
-    let s = Session::start("browse", None);
+    let s = Session::explorer("browse", "");
     let screen = s.sign_in();
     assert!(
         screen.contains("megan.bowen@"),
@@ -143,7 +28,7 @@ fn sign_in_browse_users_and_export_csv() {
     s.wait_for("export what is loaded", 5);
     s.keys(&["c"]);
     let done = s.wait_for("exported to", 10);
-    let exports: Vec<PathBuf> = std::fs::read_dir(s.data_dir().join("exports"))
+    let exports: Vec<PathBuf> = std::fs::read_dir(s.dir().join("exports"))
         .expect("exports dir")
         .filter_map(|e| e.ok().map(|e| e.path()))
         .collect();
@@ -159,7 +44,7 @@ fn sign_in_browse_users_and_export_csv() {
 
 #[test]
 fn advanced_query_filter() {
-    let s = Session::start("advanced", None);
+    let s = Session::explorer("advanced", "");
     s.sign_in();
     s.keys(&["f"]);
     s.wait_for("$filter", 5);
@@ -180,7 +65,7 @@ fn advanced_query_filter() {
 
 #[test]
 fn manager_chain_members_transitive_and_why() {
-    let s = Session::start("relations", None);
+    let s = Session::explorer("relations", "");
     s.sign_in();
     s.keys(&[":"]);
     s.text("me");
@@ -226,7 +111,10 @@ fn manager_chain_members_transitive_and_why() {
 
 #[test]
 fn forbidden_request_opens_the_inspector() {
-    let s = Session::start("forbidden", Some("scopes=User.Read+User.ReadBasic.All"));
+    let s = Session::explorer(
+        "forbidden",
+        "GRAPHTUI_DEMO_SCENARIO='scopes=User.Read+User.ReadBasic.All'",
+    );
     s.sign_in();
     s.keys(&[":"]);
     s.text("groups");
@@ -242,7 +130,7 @@ fn forbidden_request_opens_the_inspector() {
 
 #[test]
 fn throttling_is_shown_and_recovered() {
-    let s = Session::start("throttle", Some("throttle=2"));
+    let s = Session::explorer("throttle", "GRAPHTUI_DEMO_SCENARIO='throttle=2'");
     s.sign_in();
     s.keys(&[":"]);
     s.text("groups");

@@ -4,137 +4,11 @@
 //! tmux missing is a failure, not a skip. Waits poll the screen with a bound.
 
 use std::io::{Read, Write};
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_graphtui");
-
-struct Session {
-    name: String,
-    dir: tempfile::TempDir,
-}
-
-fn tmux(args: &[&str]) -> std::process::Output {
-    Command::new("tmux")
-        .args(args)
-        .output()
-        .expect("tmux must be installed for the end-to-end tests (apt-get install tmux)")
-}
-
-impl Session {
-    /// Starts `cmd` (a shell command line; `{BIN}`, `{DIR}` are filled in) in a new session.
-    fn start(test: &str, cmd: &str) -> Session {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let name = format!("gt-faults-{}-{test}", std::process::id());
-        let cmd = cmd
-            .replace("{BIN}", BIN)
-            .replace("{DIR}", &dir.path().display().to_string());
-        let full = format!(
-            "env -u NO_COLOR -u GRAPHTUI_CONFIG -u GRAPHTUI_PROFILE -u GRAPHTUI_LOG HOME={} {cmd}",
-            dir.path().display()
-        );
-        let out = tmux(&[
-            "new-session",
-            "-d",
-            "-s",
-            &name,
-            "-x",
-            "160",
-            "-y",
-            "48",
-            &full,
-        ]);
-        assert!(
-            out.status.success(),
-            "tmux new-session failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        Session { name, dir }
-    }
-
-    /// The explorer in demo mode.
-    fn explorer(test: &str, extra_env: &str) -> Session {
-        Session::start(
-            test,
-            &format!(
-                "{extra_env} {{BIN}} --demo --data-dir {{DIR}} --config {{DIR}}/config.toml; sleep 30"
-            ),
-        )
-    }
-
-    fn dir(&self) -> &Path {
-        self.dir.path()
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        let mut args = vec!["send-keys", "-t", &self.name];
-        args.extend_from_slice(keys);
-        tmux(&args);
-    }
-
-    fn text(&self, s: &str) {
-        tmux(&["send-keys", "-t", &self.name, "-l", s]);
-    }
-
-    fn screen(&self) -> String {
-        String::from_utf8_lossy(&tmux(&["capture-pane", "-p", "-t", &self.name]).stdout).to_string()
-    }
-
-    /// The visible screen plus the scrollback.
-    fn history(&self) -> String {
-        String::from_utf8_lossy(
-            &tmux(&["capture-pane", "-p", "-J", "-S", "-", "-t", &self.name]).stdout,
-        )
-        .to_string()
-    }
-
-    fn wait_for(&self, needle: &str, secs: f64) -> String {
-        self.wait_until(needle, secs, |s| s.contains(needle))
-    }
-
-    fn wait_until(&self, what: &str, secs: f64, f: impl Fn(&str) -> bool) -> String {
-        let deadline = Instant::now() + Duration::from_secs_f64(secs);
-        loop {
-            let s = self.screen();
-            if f(&s) {
-                return s;
-            }
-            if Instant::now() > deadline {
-                panic!("timed out after {secs} s waiting for {what:?}; screen:\n{s}");
-            }
-            std::thread::sleep(Duration::from_millis(40));
-        }
-    }
-
-    fn sign_in(&self) {
-        self.wait_for("Enter the code", 30.0);
-        self.wait_for("displayName", 40.0);
-    }
-
-    /// The demo sandbox's address, from the log line the explorer writes at start-up.
-    fn sandbox_addr(&self) -> String {
-        let log = self.dir().join("logs").join("graphtui.log");
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            let text = std::fs::read_to_string(&log).unwrap_or_default();
-            if let Some(i) = text.find("demo sandbox at http://") {
-                let rest = &text[i + "demo sandbox at http://".len()..];
-                return rest.split_whitespace().next().unwrap().to_string();
-            }
-            assert!(Instant::now() < deadline, "no sandbox address in {log:?}");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-impl Drop for Session {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["kill-session", "-t", &self.name])
-            .output();
-    }
-}
+mod common;
+use common::Session;
 
 /// A minimal HTTP/1.1 call to the sandbox's control API (loopback only).
 fn control(addr: &str, method: &str, path: &str, body: &str) -> String {
@@ -275,10 +149,8 @@ fn panic_restores_terminal(test: &str, mode: &str) {
         assert!(flags.contains(&f), "{f} is on again:\n{stty}");
     }
     // The alternate screen was left, mouse reporting is off.
-    let alt = tmux(&["display", "-p", "-t", &s.name, "#{alternate_on}"]);
-    assert_eq!(String::from_utf8_lossy(&alt.stdout).trim(), "0");
-    let mouse = tmux(&["display", "-p", "-t", &s.name, "#{mouse_any_flag}"]);
-    assert_eq!(String::from_utf8_lossy(&mouse.stdout).trim(), "0");
+    assert_eq!(s.display("#{alternate_on}"), "0");
+    assert_eq!(s.display("#{mouse_any_flag}"), "0");
 }
 
 #[test]
