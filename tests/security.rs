@@ -393,6 +393,7 @@ async fn recorder_copies_bundles_and_errors_hold_no_token_or_secret() {
             tenant: Some(&sb.tenant_id()),
             cloud: Default::default(),
             client_id: Some(SANDBOX_APP_ID),
+            graph_root: None,
         });
         assert_clean("a support bundle", &bundle, &secrets);
     }
@@ -880,6 +881,7 @@ fn directory_text_with_escape_sequences_cannot_drive_the_terminal() {
             duration_ms: 1,
             retries: 0,
             error: Some(evil(6)),
+            diagnosis: Some(evil(7)),
         })),
     );
     update(&mut m, Action::Back);

@@ -299,6 +299,7 @@ fn exchange_403() -> Exchange {
         duration_ms: 12,
         retries: 1,
         error: None,
+        diagnosis: None,
     }
 }
 
@@ -323,6 +324,190 @@ fn inspector_opens_on_a_403_with_the_error_decoded() {
         assert!(!out.contains("Bearer ey"));
         insta::assert_snapshot!(format!("inspector_{w}x{h}"), out);
     }
+}
+
+/// The doctor's text for the 403 above, as the Graph backend attaches it (real diagnosis of a
+/// real token's claims, not a canned string).
+fn diagnosis_403() -> String {
+    use graphtui::doctor::{Claims, claims::fake_jwt, diagnose};
+    let token = fake_jwt(&json!({
+        "aud": "https://graph.microsoft.com", "tid": "t1", "appid": "a1",
+        "upn": "admin@contoso.onmicrosoft.com", "scp": "User.Read",
+        "exp": 4_000_000_000i64
+    }));
+    let claims = Claims::decode(&token).expect("claims");
+    let x = exchange_403();
+    diagnose(
+        &x.method,
+        &x.url,
+        Some(&claims),
+        Some((403, &x.response_headers, &x.body)),
+    )
+    .to_brief_text()
+}
+
+#[test]
+fn inspector_puts_the_diagnosis_on_top_and_b_makes_a_support_bundle() {
+    for (w, h) in [(160u16, 40u16), (80, 24)] {
+        let mut m = model(w, h);
+        open_collection(&mut m, "Users", Kind::User, "/users", None);
+        // The recorder's copy first (no diagnosis), then the worker's (with it): merged.
+        update(&mut m, Action::Exchanged(Box::new(exchange_403())));
+        let mut with = exchange_403();
+        with.diagnosis = Some(diagnosis_403());
+        update(&mut m, Action::Exchanged(Box::new(with)));
+        assert_eq!(m.exchanges.len(), 1);
+        let (slot, generation) = slot_gen(&m);
+        update(
+            &mut m,
+            Action::Failed {
+                slot,
+                generation,
+                message: "403 Authorization_RequestDenied: Insufficient privileges".into(),
+                exchange: Some(1),
+            },
+        );
+        let out = render(&m);
+        let doctor = out.find("Permission doctor").expect("doctor section");
+        let headers = out.find("request headers").unwrap_or(usize::MAX);
+        assert!(doctor < headers, "diagnosis above the request:\n{out}");
+        if h >= 40 {
+            assert!(out.contains("least privileged"), "{out}");
+            assert!(out.contains("User.ReadBasic.All"), "{out}");
+        }
+        insta::assert_snapshot!(format!("inspector_diagnosis_{w}x{h}"), out);
+    }
+    // b: the bundle goes to the clipboard and to a file, with ids and the diagnosis, no token.
+    let mut m = model(160, 40);
+    open_collection(&mut m, "Users", Kind::User, "/users", None);
+    let mut with = exchange_403();
+    with.diagnosis = Some(diagnosis_403());
+    update(&mut m, Action::Exchanged(Box::new(with)));
+    update(&mut m, Action::Inspector);
+    let cmds = update(&mut m, Action::SupportBundle);
+    let [
+        Command::Clipboard(text),
+        Command::SaveBundle { exchange, contents },
+    ] = &cmds[..]
+    else {
+        panic!("clipboard + file: {cmds:?}");
+    };
+    assert_eq!(text, contents);
+    assert_eq!(*exchange, 1);
+    for want in [
+        "request-id:          r-123",
+        "client-request-id:   c1",
+        "status:              403",
+        "Authorization_RequestDenied",
+        "tenant:              7f3c2a10-0000-4000-8000-000000000001 (Contoso)",
+        "least privileged",
+    ] {
+        assert!(text.contains(want), "{want} in\n{text}");
+    }
+    assert!(!text.contains("Bearer"), "{text}");
+}
+
+#[test]
+fn token_view_and_context_picker() {
+    let mut m = model(120, 30);
+    open_collection(&mut m, "Users", Kind::User, "/users", None);
+    assert_eq!(update(&mut m, Action::Token), vec![Command::ShowToken]);
+    let token = graphtui::doctor::claims::fake_jwt(&json!({
+        "aud": "https://graph.microsoft.com", "tid": "t1", "appid": "a1",
+        "app_displayname": "Contoso Daemon", "roles": ["User.Read.All"],
+        "exp": 4_000_000_000i64, "iat": 3_999_996_400i64
+    }));
+    let claims = graphtui::doctor::Claims::decode(&token).unwrap();
+    let lines = graphtui::tui::token_view::token_lines(Some(&claims), 3_999_996_460);
+    update(&mut m, Action::TokenInfo(Ok(lines)));
+    let out = render(&m);
+    assert!(out.contains("app-only (no user)"), "{out}");
+    assert!(out.contains("roles:     User.Read.All"), "{out}");
+    assert!(out.contains("✗ list groups"), "{out}");
+    insta::assert_snapshot!("token_view_app_only", out);
+    update(&mut m, Action::Back);
+    // A failure to read the token is said, not shown as an empty pane.
+    update(&mut m, Action::TokenInfo(Err("token store locked".into())));
+    assert!(render(&m).contains("No token to show: token store locked"));
+    update(&mut m, Action::Back);
+
+    m.contexts = vec![
+        ("default".into(), "the profile in use".into()),
+        (
+            "contoso-gov".into(),
+            "tenant contoso.onmicrosoft.us · cloud US Government L4".into(),
+        ),
+        (
+            "fabrikam".into(),
+            "tenant fabrikam.com · cloud Global".into(),
+        ),
+    ];
+    update(&mut m, Action::RunCommand("ctx".into()));
+    let out = render(&m);
+    assert!(out.contains("switch context (now: default"), "{out}");
+    insta::assert_snapshot!("context_picker", out);
+    update(&mut m, Action::Down);
+    update(&mut m, Action::Down);
+    let cmds = update(&mut m, Action::Open);
+    assert_eq!(
+        cmds,
+        vec![Command::SwitchContext {
+            profile: "fabrikam".into(),
+            tenant: None
+        }]
+    );
+    // With a tenant; an unknown profile is refused with the known ones named.
+    let cmds = update(
+        &mut m,
+        Action::RunCommand("ctx . 11111111-2222-3333-4444-555555555555".into()),
+    );
+    assert_eq!(
+        cmds,
+        vec![Command::SwitchContext {
+            profile: "default".into(),
+            tenant: Some("11111111-2222-3333-4444-555555555555".into())
+        }]
+    );
+    assert!(update(&mut m, Action::RunCommand("ctx nope".into())).is_empty());
+    assert!(
+        m.status
+            .as_deref()
+            .unwrap_or("")
+            .contains("known: default, contoso-gov, fabrikam"),
+        "{:?}",
+        m.status
+    );
+    // The app loop answers a switch with the new header: views go, sign-in starts again,
+    // the request history stays.
+    update(&mut m, Action::Exchanged(Box::new(exchange_403())));
+    let new_header = Header {
+        profile: "fabrikam".into(),
+        tenant_id: "fabrikam.com".into(),
+        ..header()
+    };
+    let cmds = update(&mut m, Action::ContextChanged(Box::new(new_header)));
+    assert_eq!(cmds, vec![Command::SignIn]);
+    assert!(m.stack.is_empty() && m.signin.is_some());
+    assert_eq!(m.exchanges.len(), 1);
+    assert!(render(&m).contains("fabrikam"));
+}
+
+#[test]
+fn help_lists_the_keys_of_the_current_context_first() {
+    let mut m = detail(false);
+    update(&mut m, Action::Resize(110, 70));
+    update(&mut m, Action::Help);
+    let out = render(&m);
+    let here = out.find("Keys here (object)").expect("context section");
+    let raw = out.find("raw json").expect("raw json key");
+    let others = out.find("All other keys").expect("other keys");
+    let quit = out.find("ctrl-c q").expect("quit listed");
+    assert!(here < raw && raw < others && others < quit, "{out}");
+    update(&mut m, Action::Back);
+    update(&mut m, Action::Exchanged(Box::new(exchange_403())));
+    update(&mut m, Action::Inspector);
+    let out = render(&m);
+    assert!(out.contains("<b>support bundle"), "inspector hints: {out}");
 }
 
 #[test]

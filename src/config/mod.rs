@@ -245,6 +245,38 @@ impl Settings {
         })
     }
 
+    /// The settings of another profile (and optionally another tenant) for switching at run
+    /// time: the config file is read again (so edits since start-up count), the environment
+    /// still applies, while command-line overrides of the first profile do not carry over
+    /// (only `--data-dir`, `--demo` and `-v`, which belong to the session).
+    pub fn switch_to(&self, profile: &str, tenant: Option<&str>) -> Result<Settings, ConfigError> {
+        let file = ConfigFile::load(&self.config_path)?;
+        if profile == self.profile && !file.profiles.contains_key(profile) {
+            // The implicit profile (no such section in the file): the session's own settings,
+            // with the tenant changed if asked.
+            let tenant = tenant.map_or(self.tenant.clone(), str::to_string);
+            if tenant.trim().is_empty() || tenant.contains(['/', '?', '#', ' ']) {
+                return Err(ConfigError::Invalid(format!(
+                    "tenant '{tenant}' is not a tenant id, domain, 'common' or 'organizations'"
+                )));
+            }
+            return Ok(Settings {
+                tenant,
+                ..self.clone()
+            });
+        }
+        let args = GlobalArgs {
+            profile: Some(profile.to_string()),
+            tenant: tenant.map(str::to_string),
+            demo: self.demo,
+            verbose: self.verbose,
+            config: Some(self.config_path.clone()),
+            data_dir: Some(self.data_dir.clone()),
+            ..GlobalArgs::default()
+        };
+        Settings::resolve_with(&args, &|k| std::env::var(k).ok(), file, &self.config_path)
+    }
+
     /// The Graph base URL with version, e.g. `https://graph.microsoft.com/v1.0`.
     pub fn graph_base(&self) -> String {
         format!(

@@ -28,6 +28,8 @@ pub struct BundleInput<'a> {
     pub cloud: Cloud,
     /// Client (app) id.
     pub client_id: Option<&'a str>,
+    /// The Graph root actually used, when it is not the cloud's (a sandbox or custom endpoint).
+    pub graph_root: Option<&'a str>,
 }
 
 fn header<'a>(h: &'a Headers, name: &str) -> Option<&'a str> {
@@ -130,7 +132,7 @@ pub fn support_bundle(input: &BundleInput<'_>) -> String {
         Some(format!(
             "{} ({})",
             input.cloud.label(),
-            input.cloud.graph_root()
+            input.graph_root.unwrap_or(input.cloud.graph_root())
         )),
     );
     add("client id", input.client_id.map(str::to_string));

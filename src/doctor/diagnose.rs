@@ -637,6 +637,60 @@ fn finish_unknown_path(d: &mut Diagnosis) {
 }
 
 impl Diagnosis {
+    /// The diagnosis for a small pane: what to do first (findings, least privilege, next
+    /// steps), the catalogue's general reading of the error last.
+    pub fn to_brief_text(&self) -> String {
+        let full = self.to_text();
+        let mut lines = full.lines();
+        let mut out = String::new();
+        if let Some(first) = lines.next() {
+            out.push_str(first);
+            out.push('\n');
+        }
+        for f in &self.findings {
+            out.push_str(&format!("  * {}\n", f.message));
+        }
+        if !self.granted.is_empty() {
+            out.push_str(&format!(
+                "  token grants it with: {}\n",
+                self.granted.join(" + ")
+            ));
+        }
+        if !self.least.is_empty() {
+            out.push_str(&format!(
+                "  least privileged{}: {}{}\n",
+                self.scheme.map(|s| format!(" ({s})")).unwrap_or_default(),
+                fmt_alts(&self.least),
+                if self.least_needs_admin_consent == Some(true) {
+                    " [admin consent]"
+                } else {
+                    ""
+                }
+            ));
+        }
+        if !self.next_steps.is_empty() {
+            out.push_str("  next:\n");
+            for s in &self.next_steps {
+                out.push_str(&format!("    - {s}\n"));
+            }
+        }
+        for e in &self.explanations {
+            out.push_str(&format!(
+                "  about {}{}: {}\n",
+                e.code,
+                e.name
+                    .as_ref()
+                    .map(|n| format!(" ({n})"))
+                    .unwrap_or_default(),
+                e.cause
+            ));
+        }
+        if let Some(m) = &self.matched {
+            out.push_str(&format!("  (request matched {})\n", m.template));
+        }
+        out
+    }
+
     /// The diagnosis as text for a terminal or a pane (explanations above, verdict, steps).
     pub fn to_text(&self) -> String {
         let mut out = String::new();

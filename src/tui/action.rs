@@ -41,6 +41,8 @@ pub enum Action {
     Columns,
     RawJson,
     Refresh,
+    SupportBundle,
+    Token,
     // ---- raw input for the focused text field or overlay ----
     /// A key not bound to anything, or any key while a text field has focus.
     Key(KeyEvent),
@@ -118,6 +120,10 @@ pub enum Action {
     SignInFailed(String),
     /// A message for the status line.
     Status(String),
+    /// The token, described (claims decoded locally) for the token view.
+    TokenInfo(Result<Vec<String>, String>),
+    /// The app loop switched to another profile / tenant: a new header; sign in again.
+    ContextChanged(Box<super::model::Header>),
     /// The query history store was loaded from disk.
     HistoryLoaded(std::collections::BTreeMap<String, Vec<String>>),
 }
@@ -158,6 +164,8 @@ impl Action {
             "columns" => Action::Columns,
             "raw_json" => Action::RawJson,
             "refresh" => Action::Refresh,
+            "support_bundle" => Action::SupportBundle,
+            "token" => Action::Token,
             _ => return None,
         })
     }
@@ -242,6 +250,17 @@ pub enum Command {
         stem: String,
         extension: &'static str,
         contents: String,
+    },
+    /// Save the support bundle of an exchange as `bundles/bundle-<time>-<exchange>.txt` in the
+    /// data directory (0600).
+    SaveBundle { exchange: u64, contents: String },
+    /// Describe the current token (claims and what it allows) for the token view.
+    ShowToken,
+    /// Switch to another profile (and tenant): handled by the app loop, which builds a new
+    /// client and worker.
+    SwitchContext {
+        profile: String,
+        tenant: Option<String>,
     },
     /// Persist the query history.
     SaveHistory(std::collections::BTreeMap<String, Vec<String>>),

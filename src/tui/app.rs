@@ -37,6 +37,8 @@ pub fn header_of(s: &Settings) -> Header {
         } else {
             s.cloud.label().to_string()
         },
+        cloud_kind: s.cloud,
+        client_id: s.client_id.clone(),
         account: None,
         api_version: s.api_version.as_str().to_string(),
         graph_base: s.graph_base(),
@@ -206,36 +208,16 @@ pub async fn run(settings: &Settings) -> u8 {
         None
     };
     let (tx, rx) = mpsc::unbounded_channel::<Action>();
-    // One recorder for sign-in and Graph exchanges: the inspector shows both.
+    // One recorder for sign-in and Graph exchanges, kept across context switches: the
+    // inspector shows them all, with ids that never repeat.
     let recorder = crate::graph::Recorder::new(500);
-    let auth_opts = crate::auth::AuthOptions {
-        recorder: recorder.clone(),
-        ..Default::default()
-    };
-    let auth = match crate::auth::Authenticator::from_settings(&settings, auth_opts) {
-        Ok(a) => Arc::new(a),
+    let backend = match build_backend(&settings, &recorder, &tx) {
+        Ok(b) => b,
         Err(e) => {
-            eprintln!("graphtui: cannot set up sign-in: {e}");
+            eprintln!("graphtui: {e}");
             return crate::cli::exit::FAILURE;
         }
     };
-    let client_opts = crate::graph::ClientOptions {
-        recorder: Some(recorder),
-        ..Default::default()
-    };
-    let client = match crate::graph::GraphClient::with_options(&settings, auth.clone(), client_opts)
-    {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("graphtui: cannot set up the Graph client: {e}");
-            return crate::cli::exit::FAILURE;
-        }
-    };
-    let backend: Arc<dyn Backend> = Arc::new(super::graph_backend::GraphBackend::new(
-        client,
-        auth,
-        tx.clone(),
-    ));
     let (keys, warnings) = KeyMap::with_overrides(&settings.file.keys);
     for w in &warnings {
         tracing::warn!("{w}");
@@ -244,6 +226,7 @@ pub async fn run(settings: &Settings) -> u8 {
     let theme = Theme::resolve(no_color, &settings.file.colors);
     let mut model = Model::new(header_of(&settings));
     model.history = load_history(&settings.data_dir);
+    model.contexts = contexts_of(&settings);
     if let Some(w) = warnings.first() {
         model.status = Some(w.clone());
     }
@@ -268,9 +251,13 @@ pub async fn run(settings: &Settings) -> u8 {
         &mut terminal,
         &mut model,
         (&keys, &theme),
-        backend,
+        Session {
+            backend,
+            recorder,
+            settings,
+            demo: _sandbox.as_ref(),
+        },
         (tx, rx),
-        &settings,
         &mut test_panic,
     )
     .await;
@@ -284,19 +271,104 @@ pub async fn run(settings: &Settings) -> u8 {
     }
 }
 
+/// What a context switch replaces, and what it needs to build the new one.
+struct Session<'a> {
+    backend: Arc<dyn Backend>,
+    recorder: crate::graph::Recorder,
+    settings: Settings,
+    /// The embedded sandbox of `--demo`.
+    demo: Option<&'a crate::sandbox::Sandbox>,
+}
+
+/// The sign-in session and Graph client for `settings`, behind the explorer's backend.
+fn build_backend(
+    settings: &Settings,
+    recorder: &crate::graph::Recorder,
+    tx: &mpsc::UnboundedSender<Action>,
+) -> Result<Arc<dyn Backend>, String> {
+    let auth_opts = crate::auth::AuthOptions {
+        recorder: recorder.clone(),
+        ..Default::default()
+    };
+    let auth = crate::auth::Authenticator::from_settings(settings, auth_opts)
+        .map(Arc::new)
+        .map_err(|e| format!("cannot set up sign-in: {e}"))?;
+    let client_opts = crate::graph::ClientOptions {
+        recorder: Some(recorder.clone()),
+        ..Default::default()
+    };
+    let client = crate::graph::GraphClient::with_options(settings, auth.clone(), client_opts)
+        .map_err(|e| format!("cannot set up the Graph client: {e}"))?;
+    Ok(Arc::new(super::graph_backend::GraphBackend::new(
+        client,
+        auth,
+        tx.clone(),
+    )))
+}
+
+/// The contexts `:ctx` offers: the demo's built-in ones, then the config file's profiles.
+fn contexts_of(s: &Settings) -> Vec<(String, String)> {
+    let mut out = vec![];
+    if s.demo {
+        out.extend(
+            super::demo::CONTEXTS
+                .iter()
+                .map(|(n, d)| (n.to_string(), d.to_string())),
+        );
+    }
+    for (name, p) in &s.file.profiles {
+        let mut what = vec![];
+        if let Some(t) = &p.tenant {
+            what.push(format!("tenant {t}"));
+        }
+        what.push(format!("cloud {}", p.cloud.unwrap_or_default().label()));
+        if let Some(c) = &p.client_id {
+            what.push(format!("app {c}"));
+        }
+        if s.file.default_profile.as_deref() == Some(name.as_str()) {
+            what.push("default".into());
+        }
+        out.push((name.clone(), what.join(" · ")));
+    }
+    if !out.iter().any(|(n, _)| *n == s.profile) {
+        out.insert(0, (s.profile.clone(), "the profile in use".into()));
+    }
+    out
+}
+
+/// The settings for `:ctx profile [tenant]`.
+fn switched_settings(
+    current: &Settings,
+    demo: Option<&crate::sandbox::Sandbox>,
+    profile: &str,
+    tenant: Option<&str>,
+) -> Result<Settings, String> {
+    if let Some(sb) = demo
+        && let Some(s) = super::demo::context(current, sb, profile, tenant)
+    {
+        return s;
+    }
+    current
+        .switch_to(profile, tenant)
+        .map_err(|e| e.to_string())
+}
+
 async fn event_loop(
     terminal: &mut Terminal<CrosstermBackend<Stdout>>,
     model: &mut Model,
     (keys, theme): (&KeyMap, &Theme),
-    backend: Arc<dyn Backend>,
+    mut session: Session<'_>,
     (tx, mut rx): (
         mpsc::UnboundedSender<Action>,
         mpsc::UnboundedReceiver<Action>,
     ),
-    settings: &Settings,
     test_panic: &mut Option<TestPanic>,
 ) -> std::io::Result<()> {
-    let mut worker = Worker::new(backend, tx, settings.data_dir.clone());
+    let mut worker = Worker::new(
+        session.backend.clone(),
+        tx.clone(),
+        session.settings.data_dir.clone(),
+    );
     let mut events = EventStream::new();
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.tick().await;
@@ -324,8 +396,10 @@ async fn event_loop(
                 break;
             }
         }
+        let mut queue: std::collections::VecDeque<Command> = std::collections::VecDeque::new();
         for a in batch {
-            for cmd in update(model, a) {
+            queue.extend(update(model, a));
+            while let Some(cmd) = queue.pop_front() {
                 match cmd {
                     Command::Quit => model.quit = true,
                     Command::Clipboard(text) => {
@@ -333,6 +407,36 @@ async fn event_loop(
                             stdout(),
                             crossterm::clipboard::CopyToClipboard::to_clipboard_from(text)
                         );
+                    }
+                    Command::SwitchContext { profile, tenant } => {
+                        let next = switched_settings(
+                            &session.settings,
+                            session.demo,
+                            &profile,
+                            tenant.as_deref(),
+                        )
+                        .and_then(|s| build_backend(&s, &session.recorder, &tx).map(|b| (s, b)));
+                        match next {
+                            Ok((s, backend)) => {
+                                // The old worker's tasks are cancelled as it drops.
+                                worker =
+                                    Worker::new(backend.clone(), tx.clone(), s.data_dir.clone());
+                                session.backend = backend;
+                                model.contexts = contexts_of(&s);
+                                let header = header_of(&s);
+                                session.settings = s;
+                                queue.extend(update(
+                                    model,
+                                    Action::ContextChanged(Box::new(header)),
+                                ));
+                            }
+                            Err(e) => {
+                                queue.extend(update(
+                                    model,
+                                    Action::Status(format!("cannot switch to {profile}: {e}")),
+                                ));
+                            }
+                        }
                     }
                     other => worker.run(other),
                 }

@@ -34,6 +34,60 @@ pub async fn start(settings: &mut Settings) -> Result<Sandbox, String> {
     settings.graph_root = url;
     settings.tenant = sandbox.tenant_id();
     settings.token_cache = TokenCacheKind::None;
+    settings.profile = "demo".into();
     tracing::info!("demo sandbox at {} ({users} users)", sandbox.url());
     Ok(sandbox)
+}
+
+/// The demo's built-in contexts for `:ctx`: (name, what it is).
+pub const CONTEXTS: &[(&str, &str)] = &[
+    (
+        "demo",
+        "sandbox · delegated · the default app (User.Read.All, GroupMember.Read.All)",
+    ),
+    (
+        "demo-app",
+        "sandbox · app-only (client credentials) · User.Read.All, GroupMember.Read.All, …",
+    ),
+    (
+        "demo-reader",
+        "sandbox · app-only (client credentials) · User.ReadBasic.All only: try :groups",
+    ),
+];
+
+/// Settings for a built-in demo context (`None`: not a demo context's name). The sandbox
+/// endpoints stay; the app and its credentials change.
+pub fn context(
+    current: &Settings,
+    sandbox: &Sandbox,
+    name: &str,
+    tenant: Option<&str>,
+) -> Option<Result<Settings, String>> {
+    let (client_id, secret) = match name {
+        "demo" => (crate::config::DEFAULT_CLIENT_ID, None),
+        "demo-app" => (
+            crate::sandbox::SANDBOX_APP_ID,
+            Some(crate::sandbox::SANDBOX_APP_SECRET),
+        ),
+        "demo-reader" => (
+            crate::sandbox::SANDBOX_LIMITED_APP_ID,
+            Some(crate::sandbox::SANDBOX_APP_SECRET),
+        ),
+        _ => return None,
+    };
+    if let Some(t) = tenant
+        && t != sandbox.tenant_id()
+    {
+        return Some(Err(format!(
+            "the demo sandbox has one tenant ({}); '{t}' is not it",
+            sandbox.tenant_id()
+        )));
+    }
+    Some(Ok(Settings {
+        profile: name.to_string(),
+        client_id: client_id.to_string(),
+        client_secret: secret.map(crate::util::Secret::new),
+        tenant: sandbox.tenant_id(),
+        ..current.clone()
+    }))
 }

@@ -15,6 +15,17 @@ use std::sync::Arc;
 pub struct GraphBackend {
     client: GraphClient,
     auth: Arc<Authenticator>,
+    /// The tasks forwarding recorder and client events; stopped when the backend goes (a
+    /// context switch), since the recorder outlives it.
+    forwarders: Vec<tokio::task::AbortHandle>,
+}
+
+impl Drop for GraphBackend {
+    fn drop(&mut self) {
+        for h in &self.forwarders {
+            h.abort();
+        }
+    }
 }
 
 impl GraphBackend {
@@ -24,7 +35,7 @@ impl GraphBackend {
         // shared with auth) goes to the inspector; `update` drops ids it already has.
         let mut recorded = client.recorder().subscribe();
         let ex_events = events.clone();
-        tokio::spawn(async move {
+        let recorded_task = tokio::spawn(async move {
             loop {
                 match recorded.recv().await {
                     Ok(x) => {
@@ -41,7 +52,7 @@ impl GraphBackend {
             }
         });
         let mut rx = client.events();
-        tokio::spawn(async move {
+        let events_task = tokio::spawn(async move {
             while let Ok(e) = rx.recv().await {
                 let action = match e {
                     ClientEvent::Throttled { retry_in, .. } => {
@@ -64,7 +75,11 @@ impl GraphBackend {
                 }
             }
         });
-        GraphBackend { client, auth }
+        GraphBackend {
+            client,
+            auth,
+            forwarders: vec![recorded_task.abort_handle(), events_task.abort_handle()],
+        }
     }
 }
 
@@ -80,12 +95,14 @@ fn convert(x: &crate::graph::Exchange) -> Exchange {
         duration_ms: x.duration.as_millis() as u64,
         retries: x.attempt,
         error: x.transport_error.clone(),
+        diagnosis: None,
     }
 }
 
 impl Backend for GraphBackend {
     fn send(&self, req: Request, events: Events) -> BoxFuture<'static, Sent> {
         let client = self.client.clone();
+        let auth = self.auth.clone();
         Box::pin(async move {
             let method = match req.method {
                 Method::Get => reqwest::Method::GET,
@@ -126,6 +143,21 @@ impl Backend for GraphBackend {
                         exchange.status = Some(e.status);
                         exchange.body = e.raw_body.clone();
                     }
+                    // The permission doctor, offline: the token's claims against what the
+                    // request needs, and the catalogue's reading of the error.
+                    let claims = auth
+                        .current()
+                        .await
+                        .ok()
+                        .flatten()
+                        .and_then(|t| crate::doctor::Claims::from_token_set(&t));
+                    let d = crate::doctor::diagnose(
+                        &exchange.method,
+                        &exchange.url,
+                        claims.as_ref(),
+                        Some((e.status, &exchange.response_headers, &exchange.body)),
+                    );
+                    exchange.diagnosis = Some(d.to_brief_text());
                     Sent {
                         exchange,
                         body: None,
@@ -142,6 +174,18 @@ impl Backend for GraphBackend {
         })
     }
 
+    fn token(&self) -> BoxFuture<'static, Result<Vec<String>, String>> {
+        let auth = self.auth.clone();
+        Box::pin(async move {
+            let t = auth.current().await.map_err(|e| e.to_string())?;
+            let claims = t.as_ref().and_then(crate::doctor::Claims::from_token_set);
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs() as i64);
+            Ok(super::token_view::token_lines(claims.as_ref(), now))
+        })
+    }
+
     fn sign_in(&self, events: Events) -> BoxFuture<'static, Result<Identity, String>> {
         let auth = self.auth.clone();
         let client = self.client.clone();
@@ -150,8 +194,20 @@ impl Backend for GraphBackend {
             let usable = cached
                 .as_ref()
                 .is_some_and(|t| t.expires_in() > 60 || t.refresh_token.is_some());
+            let app_only = |id: &str| format!("app {id} (app-only)");
             let account = if usable {
-                cached.and_then(|t| t.account)
+                cached.and_then(|t| match t.kind {
+                    crate::auth::token::GrantKind::AppOnly => {
+                        Some(app_only(&auth.settings().client_id))
+                    }
+                    crate::auth::token::GrantKind::Delegated => t.account,
+                })
+            } else if auth.settings().client_secret.is_some() {
+                // A client secret in the environment (or the demo's app context): app-only.
+                auth.login_client_credentials()
+                    .await
+                    .map_err(|e| e.to_string())?;
+                Some(app_only(&auth.settings().client_id))
             } else {
                 let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
                 let fwd_events = events.clone();

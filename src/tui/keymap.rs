@@ -41,6 +41,16 @@ pub const DEFAULTS: &[(&str, &[&str], &str)] = &[
     ("columns", &["c"], "column picker ($select)"),
     ("raw_json", &["J"], "raw JSON / properties"),
     ("refresh", &["ctrl-r"], "reload"),
+    (
+        "token",
+        &["T"],
+        "token: claims, scopes / roles, what it allows",
+    ),
+    (
+        "support_bundle",
+        &["b"],
+        "support bundle of a failed request (clipboard + file)",
+    ),
 ];
 
 /// Key name -> action name.
@@ -128,11 +138,11 @@ impl KeyMap {
         ks.join(" ")
     }
 
-    /// Every binding as (keys, description), in default order, for the help screen.
-    pub fn help(&self) -> Vec<(String, &'static str)> {
+    /// Every binding as (action name, keys, description), in default order.
+    pub fn help_named(&self) -> Vec<(&'static str, String, &'static str)> {
         DEFAULTS
             .iter()
-            .map(|(a, _, d)| (self.keys_for(a), *d))
+            .map(|(a, _, d)| (*a, self.keys_for(a), *d))
             .collect()
     }
 }

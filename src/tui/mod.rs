@@ -17,6 +17,7 @@ pub mod keymap;
 pub mod model;
 pub mod query;
 pub mod theme;
+pub mod token_view;
 pub mod update;
 pub mod views;
 pub mod worker;

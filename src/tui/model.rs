@@ -26,6 +26,8 @@ pub struct Model {
     pub next_generation: u64,
     /// Query history per collection key (e.g. `/users`), newest last.
     pub history: BTreeMap<String, Vec<String>>,
+    /// Contexts `:ctx` can switch to: (profile name, what it is).
+    pub contexts: Vec<(String, String)>,
     pub quit: bool,
 }
 
@@ -36,6 +38,10 @@ pub struct Header {
     pub tenant_name: Option<String>,
     pub tenant_id: String,
     pub cloud: String,
+    /// The cloud itself (for support bundles).
+    pub cloud_kind: crate::config::Cloud,
+    /// The app (client) id signing in.
+    pub client_id: String,
     pub account: Option<String>,
     pub api_version: String,
     /// The versioned Graph root requests are relative to (for copy-as-curl).
@@ -567,6 +573,8 @@ pub struct Exchange {
     pub retries: u32,
     /// Transport error (no response).
     pub error: Option<String>,
+    /// The permission doctor's diagnosis of a failed exchange (text, most important first).
+    pub diagnosis: Option<String>,
 }
 
 impl Exchange {
@@ -585,6 +593,28 @@ pub enum Overlay {
     Columns(ColumnPicker),
     /// A one-key menu: export format or copy target.
     Menu(Menu),
+    /// A list to pick one item from (`:ctx`).
+    Pick(Picker),
+    /// Read-only text (the token view).
+    Text(TextPane),
+}
+
+/// A list to pick from; Enter runs `command` with the picked name appended.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Picker {
+    pub title: String,
+    /// (name, description).
+    pub items: Vec<(String, String)>,
+    pub selected: usize,
+    pub command: String,
+}
+
+/// Scrollable read-only text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TextPane {
+    pub title: String,
+    pub lines: Vec<String>,
+    pub scroll: u16,
 }
 
 /// The `:` command palette.
@@ -647,6 +677,7 @@ impl Model {
             next_slot: 1,
             next_generation: 1,
             history: BTreeMap::new(),
+            contexts: vec![],
             quit: false,
         }
     }

@@ -15,7 +15,14 @@ pub const COMMANDS: &[(&str, &str)] = &[
     ("user", "user <upn|id|name>: open a user or search by name"),
     ("group", "group <name|id>: open a group or search by name"),
     ("get", "get <Graph path or pasted URL>: fetch anything"),
-    ("ctx", "show the profile / tenant in use"),
+    (
+        "ctx",
+        "ctx [profile [tenant]]: pick or switch profile / tenant",
+    ),
+    (
+        "token",
+        "the token: claims, scopes / roles, what they allow",
+    ),
     ("history", "request history (inspector)"),
     (
         "export",
@@ -51,7 +58,12 @@ pub fn update(m: &mut Model, a: Action) -> Vec<Command> {
             vec![]
         }
         Action::Exchanged(x) => {
-            if m.exchanges.iter().rev().take(64).any(|e| e.id == x.id) {
+            if let Some(e) = m.exchanges.iter_mut().rev().take(64).find(|e| e.id == x.id) {
+                // The worker's copy of a failed exchange carries the doctor's diagnosis; the
+                // recorder's copy (often first) does not.
+                if e.diagnosis.is_none() && x.diagnosis.is_some() {
+                    e.diagnosis = x.diagnosis;
+                }
                 return vec![];
             }
             m.exchanges.push(*x);
@@ -77,6 +89,31 @@ pub fn update(m: &mut Model, a: Action) -> Vec<Command> {
         Action::Status(s) => {
             m.status = Some(s);
             vec![]
+        }
+        Action::TokenInfo(r) => {
+            let lines = match r {
+                Ok(l) => l.iter().map(|l| crate::util::sanitize(l)).collect(),
+                Err(e) => vec![format!("No token to show: {}", crate::util::sanitize(&e))],
+            };
+            m.overlay = Some(Overlay::Text(TextPane {
+                title: "token (decoded locally, signature not checked)".into(),
+                lines,
+                scroll: 0,
+            }));
+            vec![]
+        }
+        Action::ContextChanged(h) => {
+            // Views belong to the old context: drop them (their requests were cancelled with
+            // the old worker); keep the request history and query history.
+            m.stack.clear();
+            m.overlay = None;
+            m.header = *h;
+            m.signin = Some(SignIn::default());
+            m.status = Some(format!(
+                "switched to profile {} · tenant {} · cloud {}; signing in…",
+                m.header.profile, m.header.tenant_id, m.header.cloud
+            ));
+            vec![Command::SignIn]
         }
         Action::HistoryLoaded(h) => {
             m.history = h;
@@ -755,6 +792,11 @@ fn main_action(m: &mut Model, a: Action) -> Vec<Command> {
             m.overlay = Some(Overlay::Help);
             vec![]
         }
+        Action::SupportBundle => support_bundle(m, None),
+        Action::Token => {
+            m.status = Some("reading the token…".into());
+            vec![Command::ShowToken]
+        }
         Action::Inspector => {
             if m.exchanges.is_empty() {
                 m.status = Some("no requests yet".into());
@@ -1416,6 +1458,74 @@ fn overlay_action(m: &mut Model, a: Action) -> Vec<Command> {
                         return vec![Command::Clipboard(c)];
                     }
                 }
+                Action::SupportBundle => {
+                    let sel = i.selected;
+                    return support_bundle(m, Some(sel));
+                }
+                Action::Key(k) if matches!(k.code, KeyCode::Char('p' | 'a')) => {
+                    if let Some(x) = m.exchanges.get(i.selected) {
+                        let (c, what) = if k.code == KeyCode::Char('p') {
+                            let c = crate::doctor::copy_as_powershell(
+                                &x.method,
+                                &x.url,
+                                &x.request_headers,
+                                None,
+                            );
+                            (c, "PowerShell Invoke-MgGraphRequest")
+                        } else {
+                            let c = crate::doctor::copy_as_az_rest(
+                                &x.method,
+                                &x.url,
+                                &x.request_headers,
+                                None,
+                            );
+                            (c, "az rest")
+                        };
+                        m.status = Some(format!("request copied as {what}"));
+                        return vec![Command::Clipboard(c)];
+                    }
+                }
+                _ => {}
+            }
+            vec![]
+        }
+        Overlay::Pick(p) => {
+            let n = p.items.len();
+            match a {
+                Action::Back => m.overlay = None,
+                Action::Key(k) if k.code == KeyCode::Esc => m.overlay = None,
+                Action::Up => p.selected = p.selected.saturating_sub(1),
+                Action::Down => p.selected = (p.selected + 1).min(n.saturating_sub(1)),
+                Action::Top => p.selected = 0,
+                Action::Bottom => p.selected = n.saturating_sub(1),
+                Action::Open => {
+                    let line = p
+                        .items
+                        .get(p.selected)
+                        .map(|(name, _)| format!("{} {name}", p.command));
+                    m.overlay = None;
+                    if let Some(line) = line {
+                        return run_command(m, &line);
+                    }
+                }
+                _ => {}
+            }
+            vec![]
+        }
+        Overlay::Text(t) => {
+            match a {
+                Action::Back | Action::Token | Action::Open => m.overlay = None,
+                Action::Key(k) if k.code == KeyCode::Esc => m.overlay = None,
+                Action::Down | Action::Scroll(1..) => t.scroll = t.scroll.saturating_add(1),
+                Action::Up | Action::Scroll(..=0) => t.scroll = t.scroll.saturating_sub(1),
+                Action::PageDown => t.scroll = t.scroll.saturating_add(10),
+                Action::PageUp => t.scroll = t.scroll.saturating_sub(10),
+                Action::Top => t.scroll = 0,
+                Action::Copy => {
+                    let text = t.lines.join("\n");
+                    m.status = Some("copied the token view (claims only, never the token)".into());
+                    return vec![Command::Clipboard(text)];
+                }
                 _ => {}
             }
             vec![]
@@ -1755,13 +1865,53 @@ fn run_command(m: &mut Model, line: &str) -> Vec<Command> {
             }
             cmds
         }
-        "ctx" => {
-            m.status = Some(format!(
-                "profile {} · tenant {} · cloud {} (switch with --profile / --tenant at start)",
-                m.header.profile, m.header.tenant_id, m.header.cloud
-            ));
+        "ctx" if arg.is_empty() => {
+            let mut items = m.contexts.clone();
+            if !items.iter().any(|(n, _)| *n == m.header.profile) {
+                items.insert(0, (m.header.profile.clone(), "in use".into()));
+            }
+            let selected = items
+                .iter()
+                .position(|(n, _)| *n == m.header.profile)
+                .unwrap_or(0);
+            m.overlay = Some(Overlay::Pick(Picker {
+                title: format!(
+                    "switch context (now: {} · tenant {} · {})",
+                    m.header.profile, m.header.tenant_id, m.header.cloud
+                ),
+                items,
+                selected,
+                command: "ctx".into(),
+            }));
             vec![]
         }
+        "ctx" => {
+            let mut words = arg.split_whitespace();
+            let profile = words.next().unwrap_or_default();
+            let profile = if profile == "." {
+                m.header.profile.clone()
+            } else {
+                profile.to_string()
+            };
+            let tenant = words.next().map(str::to_string);
+            let known =
+                profile == m.header.profile || m.contexts.iter().any(|(n, _)| *n == profile);
+            if !known {
+                let names: Vec<&str> = m.contexts.iter().map(|(n, _)| n.as_str()).collect();
+                m.status = Some(format!(
+                    "no profile '{profile}' (known: {}; profiles live in the config file)",
+                    if names.is_empty() {
+                        "none".into()
+                    } else {
+                        names.join(", ")
+                    }
+                ));
+                return vec![];
+            }
+            m.status = Some(format!("switching to profile {profile}…"));
+            vec![Command::SwitchContext { profile, tenant }]
+        }
+        "token" => update(m, Action::Token),
         "history" => update(m, Action::Inspector),
         "export" => {
             let c = match arg {
@@ -1821,6 +1971,58 @@ fn strip_root(s: &str) -> String {
 /// run what follows), `$TOKEN` in place of the token.
 pub fn curl_of(method: &str, url: &str, headers: &[(String, String)]) -> String {
     crate::doctor::copy_as_curl(method, url, headers, None)
+}
+
+/// The support bundle of exchange `at` (else the newest failed one): to the clipboard and to
+/// a 0600 file in the data directory.
+fn support_bundle(m: &mut Model, at: Option<usize>) -> Vec<Command> {
+    let x = match at {
+        Some(i) => m.exchanges.get(i),
+        None => m.exchanges.iter().rev().find(|x| x.failed()),
+    };
+    let Some(x) = x else {
+        m.status = Some("no failed request yet: nothing to put in a support bundle".into());
+        return vec![];
+    };
+    let h = &m.header;
+    let tenant = h.tenant_name.as_deref().map_or(h.tenant_id.clone(), |n| {
+        if h.tenant_id.is_empty() {
+            n.to_string()
+        } else {
+            format!("{} ({n})", h.tenant_id)
+        }
+    });
+    let root = h.graph_base.rsplit_once('/').map(|(r, _)| r);
+    let custom = root.filter(|r| *r != h.cloud_kind.graph_root());
+    let mut text = crate::doctor::support_bundle(&crate::doctor::BundleInput {
+        method: &x.method,
+        url: &x.url,
+        request_headers: &x.request_headers,
+        status: x.status,
+        response_headers: &x.response_headers,
+        body: &x.body,
+        tenant: (!tenant.is_empty()).then_some(tenant.as_str()),
+        cloud: h.cloud_kind,
+        client_id: (!h.client_id.is_empty()).then_some(h.client_id.as_str()),
+        graph_root: custom,
+    });
+    if let Some(e) = &x.error {
+        text.push_str(&format!("transport error: {}\n", crate::util::sanitize(e)));
+    }
+    if let Some(d) = &x.diagnosis {
+        text.push_str("\ndiagnosis (permission doctor, token decoded locally):\n");
+        for l in d.lines() {
+            text.push_str(&crate::util::sanitize(l));
+            text.push('\n');
+        }
+    }
+    vec![
+        Command::Clipboard(text.clone()),
+        Command::SaveBundle {
+            exchange: x.id,
+            contents: text,
+        },
+    ]
 }
 
 fn export(m: &mut Model, c: char) -> Vec<Command> {

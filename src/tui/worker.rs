@@ -79,6 +79,10 @@ pub trait Backend: Send + Sync + 'static {
     fn send(&self, req: Request, events: Events) -> BoxFuture<'static, Sent>;
     /// Signs in (device code, reported through events) unless a usable token exists.
     fn sign_in(&self, events: Events) -> BoxFuture<'static, Result<Identity, String>>;
+    /// The token view's lines (claims decoded locally; see [`super::token_view`]).
+    fn token(&self) -> BoxFuture<'static, Result<Vec<String>, String>> {
+        Box::pin(async { Err("this backend has no token".to_string()) })
+    }
 }
 
 /// Decrements the in-flight count when dropped (also when the task is aborted).
@@ -97,7 +101,7 @@ impl Drop for InFlight {
     }
 }
 
-/// Runs commands as tasks.
+/// Runs commands as tasks; dropping it cancels them all.
 pub struct Worker {
     backend: Arc<dyn Backend>,
     tx: Events,
@@ -185,6 +189,39 @@ impl Worker {
                     let _ = tx.send(Action::Status(msg));
                 });
             }
+            Command::SaveBundle { exchange, contents } => {
+                let dir = self.data_dir.join("bundles");
+                let tx = self.tx.clone();
+                tokio::task::spawn_blocking(move || {
+                    let stamp = time::OffsetDateTime::now_utc()
+                        .format(time::macros::format_description!(
+                            "[year][month][day]T[hour][minute][second]Z"
+                        ))
+                        .unwrap_or_default();
+                    let path = dir.join(format!("bundle-{stamp}-{exchange}.txt"));
+                    let r = std::fs::create_dir_all(&dir)
+                        .and_then(|()| crate::doctor::write_bundle(&path, &contents));
+                    let msg = match r {
+                        Ok(()) => format!(
+                            "support bundle copied to the clipboard and saved to {}",
+                            path.display()
+                        ),
+                        Err(e) => format!(
+                            "support bundle copied to the clipboard; saving {} failed: {e}",
+                            path.display()
+                        ),
+                    };
+                    let _ = tx.send(Action::Status(msg));
+                });
+            }
+            Command::ShowToken => {
+                let backend = self.backend.clone();
+                let tx = self.tx.clone();
+                tokio::spawn(async move {
+                    let r = backend.token().await;
+                    let _ = tx.send(Action::TokenInfo(r));
+                });
+            }
             Command::SaveHistory(h) => {
                 let path = self.data_dir.join("query-history.json");
                 tokio::spawn(async move {
@@ -193,7 +230,18 @@ impl Worker {
                     }
                 });
             }
-            Command::Clipboard(_) | Command::Quit => {}
+            Command::Clipboard(_) | Command::Quit | Command::SwitchContext { .. } => {}
+        }
+    }
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        for (_, h) in self.slots.drain() {
+            h.abort();
+        }
+        if let Some(h) = self.signin.take() {
+            h.abort();
         }
     }
 }

@@ -1,6 +1,6 @@
 //! `?`: every key, with the keys of the current context first.
 
-use super::{Ui, centered};
+use super::{Ui, centered, context_keys_under};
 use crate::tui::model::Model;
 use crate::tui::update::COMMANDS;
 use ratatui::Frame;
@@ -8,13 +8,36 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
-/// Draws the help overlay.
-pub fn draw(f: &mut Frame, area: Rect, _m: &Model, ui: &Ui) {
+/// Draws the help overlay: the keys of the context under it first, then every key.
+pub fn draw(f: &mut Frame, area: Rect, m: &Model, ui: &Ui) {
     let t = ui.theme;
     let r = centered(area, 110, area.height.saturating_sub(2));
     f.render_widget(Clear, r);
-    let mut left: Vec<Line> = vec![Line::from(Span::styled("Keys", t.accent))];
-    for (keys, what) in ui.keys.help() {
+    let (context, here) = context_keys_under(m, None);
+    let mut left: Vec<Line> = vec![Line::from(Span::styled(
+        format!("Keys here ({context})"),
+        t.accent,
+    ))];
+    let mut shown = std::collections::HashSet::new();
+    for (action, what) in &here {
+        let keys = match action.strip_prefix('=') {
+            Some(fixed) => fixed.to_string(),
+            None => {
+                shown.insert(*action);
+                ui.keys.keys_for(action)
+            }
+        };
+        left.push(Line::from(vec![
+            Span::styled(format!("{keys:<16}"), t.key),
+            Span::raw(*what),
+        ]));
+    }
+    left.push(Line::from(""));
+    left.push(Line::from(Span::styled("All other keys", t.accent)));
+    for (action, keys, what) in ui.keys.help_named() {
+        if shown.contains(action) {
+            continue;
+        }
         left.push(Line::from(vec![
             Span::styled(format!("{keys:<16}"), t.key),
             Span::raw(what),

@@ -63,7 +63,9 @@ pub fn draw(f: &mut Frame, area: Rect, m: &Model, i: &Inspector, ui: &Ui) {
     }
     let block = Block::default()
         .borders(Borders::ALL)
-        .title(" inspector (↑↓ exchange, PgUp/PgDn scroll, y copy as curl, Esc close) ");
+        .title(
+            " inspector (↑↓ exchange, PgUp/PgDn scroll, copy as y curl · p PowerShell · a az rest, b support bundle, Esc close) ",
+        );
     let Some(x) = m.exchanges.get(i.selected) else {
         f.render_widget(Paragraph::new("no exchange").block(block), right);
         return;
@@ -95,12 +97,13 @@ pub fn exchange_lines(x: &Exchange, ui: &Ui) -> Vec<Line<'static>> {
                 crate::util::sanitize(&g.message)
             )));
             let m = graph_error::meaning(status, &g.code);
-            if !m.is_empty() {
+            if !m.is_empty() && x.diagnosis.is_none() {
                 out.push(Line::from(Span::styled(
                     format!("  What it usually means: {m}"),
                     t.warn,
                 )));
             }
+            diagnosis_lines(x, ui, &mut out);
             for (k, v) in [
                 ("request-id", &g.request_id),
                 ("client-request-id", &g.client_request_id),
@@ -118,6 +121,7 @@ pub fn exchange_lines(x: &Exchange, ui: &Ui) -> Vec<Line<'static>> {
                 format!("✗ HTTP {}", x.status.unwrap_or(0)),
                 t.error,
             )));
+            diagnosis_lines(x, ui, &mut out);
         }
         out.push(Line::from(""));
     }
@@ -175,4 +179,28 @@ pub fn exchange_lines(x: &Exchange, ui: &Ui) -> Vec<Line<'static>> {
         out.push(Line::from(crate::util::sanitize(l)));
     }
     out
+}
+
+/// The permission doctor's diagnosis of a failed exchange, under the error line.
+fn diagnosis_lines(x: &Exchange, ui: &Ui, out: &mut Vec<Line<'static>>) {
+    let t = ui.theme;
+    let Some(d) = &x.diagnosis else { return };
+    out.push(Line::from(vec![
+        Span::styled("  Permission doctor", t.accent),
+        Span::styled(
+            " (offline: token decoded locally, not verified · b support bundle)",
+            t.dim,
+        ),
+    ]));
+    for (n, l) in d.lines().enumerate() {
+        let l = crate::util::sanitize(l);
+        let style = if n == 0 {
+            t.warn
+        } else if l.trim_start().starts_with("- ") || l.trim_start().starts_with("-> ") {
+            t.ok
+        } else {
+            ratatui::style::Style::default()
+        };
+        out.push(Line::from(Span::styled(format!("  {l}"), style)));
+    }
 }

@@ -57,18 +57,13 @@ pub fn draw(f: &mut Frame, m: &Model, ui: &Ui) {
     match &m.overlay {
         None => {}
         Some(Overlay::Help) => help::draw(f, area, m, ui),
-        Some(Overlay::Inspector(i)) => inspector::draw(f, body_and_status(body, status), m, i, ui),
+        Some(Overlay::Inspector(i)) => inspector::draw(f, body, m, i, ui),
         Some(Overlay::Palette(p)) => overlays::palette(f, area, p, ui),
         Some(Overlay::QueryBar(q)) => overlays::query_bar(f, area, m, q, ui),
         Some(Overlay::Columns(c)) => overlays::columns(f, area, c, ui),
         Some(Overlay::Menu(menu)) => overlays::menu(f, area, *menu, ui),
-    }
-}
-
-fn body_and_status(body: Rect, status: Rect) -> Rect {
-    Rect {
-        height: body.height + status.height,
-        ..body
+        Some(Overlay::Pick(p)) => overlays::pick(f, area, p, ui),
+        Some(Overlay::Text(p)) => overlays::text(f, area, p, ui),
     }
 }
 
@@ -133,56 +128,217 @@ fn draw_hints(f: &mut Frame, area: Rect, m: &Model, ui: &Ui) {
             .unwrap_or("")
             .to_string()
     };
-    let pairs: Vec<(String, &str)> = if m.signin.is_some() && m.stack.is_empty() {
-        vec![
-            (k("copy"), "copy code"),
-            (k("back"), "cancel"),
-            (k("open"), "retry"),
-            (k("quit"), "quit"),
-        ]
-    } else {
-        match m.top().map(|v| &v.body) {
-            Some(Body::List(_)) => vec![
-                (k("open"), "open"),
-                (k("query_bar"), "query"),
-                (k("local_filter"), "filter"),
-                (k("palette"), "cmd"),
-                (k("groups"), "groups"),
-                (k("members"), "members"),
-                (k("manager_chain"), "managers"),
-                (k("load_more"), "more"),
-                (k("load_all"), "all"),
-                (k("inspector"), "inspect"),
-                (k("help"), "help"),
-                (k("back"), "back"),
-            ],
-            Some(Body::Detail(_)) => vec![
-                (k("raw_json"), "raw json"),
-                (k("manager_chain"), "managers"),
-                (k("direct_reports"), "reports"),
-                (k("groups"), "groups"),
-                (k("members"), "members"),
-                (k("owners"), "owners"),
-                (k("why_member"), "why"),
-                (k("copy"), "copy"),
-                (k("inspector"), "inspect"),
-                (k("back"), "back"),
-            ],
-            _ => vec![
-                (k("palette"), "cmd"),
-                (k("inspector"), "inspect"),
-                (k("help"), "help"),
-                (k("back"), "back"),
-                (k("quit"), "quit"),
-            ],
+    let pairs: Vec<(String, &str)> = context_keys(m)
+        .1
+        .iter()
+        .map(|(a, what)| match a.strip_prefix('=') {
+            Some(fixed) => (fixed.to_string(), *what),
+            None => (k(a), *what),
+        })
+        .collect();
+    // As many as fit, in order; the help key always shows (at the end when others are cut).
+    let width = |(key, what): &(String, &str)| key.width() + what.width() + 3;
+    let help = pairs.iter().find(|(_, w)| *w == "help").cloned();
+    let reserve = help.as_ref().map_or(0, width);
+    let mut used = 0;
+    let mut shown: Vec<(String, &str)> = vec![];
+    let mut cut = false;
+    for p in &pairs {
+        if help.as_ref() == Some(p) {
+            continue;
         }
-    };
+        if used + width(p) + reserve > area.width as usize {
+            cut = true;
+            break;
+        }
+        used += width(p);
+        shown.push(p.clone());
+    }
+    if let Some(h) = help {
+        // In order when nothing was cut, else last.
+        let at = if cut {
+            shown.len()
+        } else {
+            pairs
+                .iter()
+                .position(|p| *p == h)
+                .unwrap_or(shown.len())
+                .min(shown.len())
+        };
+        shown.insert(at, h);
+    }
     let mut spans = vec![];
-    for (key, what) in pairs {
+    for (key, what) in shown {
         spans.push(Span::styled(format!("<{key}>"), ui.theme.key));
         spans.push(Span::styled(format!("{what} "), ui.theme.dim));
     }
     f.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// The keys that matter where the user is: a name for the context and (action name, what it
+/// does) pairs, most used first. A name starting with `=` is a fixed key (shown as is), for
+/// keys an overlay reads directly.
+pub fn context_keys(m: &Model) -> (&'static str, Vec<(&'static str, &'static str)>) {
+    context_keys_under(m, m.overlay.as_ref())
+}
+
+/// [`context_keys`] as if `overlay` were the open overlay (the help screen asks for the
+/// context under itself).
+pub fn context_keys_under(
+    m: &Model,
+    overlay: Option<&Overlay>,
+) -> (&'static str, Vec<(&'static str, &'static str)>) {
+    if m.signin.is_some() && m.stack.is_empty() {
+        return (
+            "sign-in",
+            vec![
+                ("copy", "copy code"),
+                ("back", "cancel"),
+                ("open", "retry"),
+                ("quit", "quit"),
+            ],
+        );
+    }
+    match overlay {
+        Some(Overlay::Inspector(_)) => {
+            return (
+                "inspector",
+                vec![
+                    ("support_bundle", "support bundle"),
+                    ("copy", "curl"),
+                    ("=p", "PowerShell"),
+                    ("=a", "az rest"),
+                    ("=↑↓", "exchange"),
+                    ("=PgUp/PgDn", "scroll"),
+                    ("back", "close"),
+                ],
+            );
+        }
+        Some(Overlay::Help) => return ("help", vec![("back", "close")]),
+        Some(Overlay::Columns(_)) => {
+            return (
+                "column picker",
+                vec![
+                    ("=space", "toggle"),
+                    ("open", "apply ($select)"),
+                    ("back", "cancel"),
+                ],
+            );
+        }
+        Some(Overlay::Palette(_)) => {
+            return (
+                "command palette",
+                vec![("=tab", "complete"), ("=enter", "run"), ("=esc", "close")],
+            );
+        }
+        Some(Overlay::QueryBar(_)) => {
+            return (
+                "query bar",
+                vec![
+                    ("=tab", "complete / next field"),
+                    ("=up", "history"),
+                    ("=enter", "run"),
+                    ("=esc", "close"),
+                ],
+            );
+        }
+        Some(Overlay::Menu(_)) => return ("menu", vec![("=esc", "close")]),
+        Some(Overlay::Pick(_)) => {
+            return (
+                "picker",
+                vec![
+                    ("up", "up"),
+                    ("down", "down"),
+                    ("open", "switch"),
+                    ("back", "cancel"),
+                ],
+            );
+        }
+        Some(Overlay::Text(_)) => {
+            return (
+                "text",
+                vec![
+                    ("down", "scroll"),
+                    ("page_down", "page"),
+                    ("copy", "copy"),
+                    ("back", "close"),
+                ],
+            );
+        }
+        None => {}
+    }
+    match m.top().map(|v| &v.body) {
+        Some(Body::List(l)) => (
+            if l.is_tree() {
+                "direct reports tree"
+            } else {
+                "list"
+            },
+            vec![
+                ("open", "open"),
+                ("query_bar", "query"),
+                ("local_filter", "filter"),
+                ("palette", "cmd"),
+                ("groups", "groups"),
+                ("members", "members"),
+                ("manager_chain", "managers"),
+                ("load_more", "more"),
+                ("load_all", "all"),
+                ("inspector", "inspect"),
+                ("help", "help"),
+                ("back", "back"),
+                (
+                    "direct_reports",
+                    if l.is_tree() { "expand" } else { "reports" },
+                ),
+                ("toggle_transitive", "direct/transitive"),
+                ("why_member", "why"),
+                ("cancel", "cancel load"),
+                ("sort", "sort"),
+                ("columns", "columns"),
+                ("export", "export"),
+                ("copy", "copy"),
+            ],
+        ),
+        Some(Body::Detail(d)) => (
+            "object",
+            vec![
+                ("raw_json", if d.raw { "properties" } else { "raw json" }),
+                ("manager_chain", "managers"),
+                ("direct_reports", "reports"),
+                ("groups", "groups"),
+                ("members", "members"),
+                ("owners", "owners"),
+                ("why_member", "why"),
+                ("copy", "copy"),
+                ("inspector", "inspect"),
+                ("back", "back"),
+                ("help", "help"),
+                ("local_filter", "search json"),
+                ("export", "export"),
+            ],
+        ),
+        Some(Body::Why(_)) => (
+            "why is X in Y",
+            vec![
+                ("palette", "cmd"),
+                ("inspector", "inspect"),
+                ("help", "help"),
+                ("back", "back"),
+                ("quit", "quit"),
+            ],
+        ),
+        None => (
+            "start",
+            vec![
+                ("palette", "cmd"),
+                ("inspector", "inspect"),
+                ("help", "help"),
+                ("back", "back"),
+                ("quit", "quit"),
+            ],
+        ),
+    }
 }
 
 /// Cuts `s` to at most `width` terminal columns, adding `…` when cut (wide chars counted).

@@ -1,7 +1,7 @@
 //! Small overlays: command palette, query bar, column picker, one-key menus.
 
 use super::{Ui, centered, truncate};
-use crate::tui::model::{ColumnPicker, Kind, Menu, Model, Palette, QueryBar};
+use crate::tui::model::{ColumnPicker, Kind, Menu, Model, Palette, Picker, QueryBar, TextPane};
 use crate::tui::query;
 use crate::tui::update::{COMMANDS, effective_query, palette_candidates, query_of};
 use ratatui::Frame;
@@ -274,6 +274,81 @@ pub fn menu(f: &mut Frame, area: Rect, menu: Menu, ui: &Ui) {
         .collect();
     f.render_widget(
         Paragraph::new(lines).block(Block::default().borders(Borders::ALL).title(title)),
+        r,
+    );
+}
+
+/// A list to pick from (`:ctx`).
+pub fn pick(f: &mut Frame, area: Rect, p: &Picker, ui: &Ui) {
+    let t = ui.theme;
+    let w = area.width.saturating_sub(4).min(100);
+    let r = centered(
+        area,
+        w,
+        (p.items.len() as u16 + 3).min(area.height.saturating_sub(2)),
+    );
+    f.render_widget(Clear, r);
+    let mut lines: Vec<Line> = p
+        .items
+        .iter()
+        .enumerate()
+        .map(|(i, (name, what))| {
+            let line = Line::from(vec![
+                Span::styled(format!(" {name:<20} "), t.key),
+                Span::raw(truncate(what, (w as usize).saturating_sub(25))),
+            ]);
+            if i == p.selected {
+                line.style(t.selected)
+            } else {
+                line
+            }
+        })
+        .collect();
+    lines.push(Line::from(Span::styled(
+        " Enter switches (signs in again) · Esc cancels · :ctx NAME [TENANT]",
+        t.dim,
+    )));
+    f.render_widget(
+        Paragraph::new(lines).block(Block::default().borders(Borders::ALL).title(format!(
+            " {} ",
+            truncate(&p.title, (w as usize).saturating_sub(4))
+        ))),
+        r,
+    );
+}
+
+/// Read-only text (the token view).
+pub fn text(f: &mut Frame, area: Rect, p: &TextPane, ui: &Ui) {
+    let t = ui.theme;
+    let r = centered(
+        area,
+        area.width.saturating_sub(4).min(120),
+        area.height.saturating_sub(2),
+    );
+    f.render_widget(Clear, r);
+    let lines: Vec<Line> = p
+        .lines
+        .iter()
+        .map(|l| {
+            let style = if l.trim_start().starts_with('✗') {
+                t.error
+            } else if l.trim_start().starts_with('✓') {
+                t.ok
+            } else {
+                ratatui::style::Style::default()
+            };
+            Line::from(Span::styled(l.clone(), style))
+        })
+        .collect();
+    f.render_widget(
+        Paragraph::new(lines)
+            .block(
+                Block::default()
+                    .borders(Borders::ALL)
+                    .title(format!(" {} (↑↓ scroll, y copy, Esc close) ", p.title)),
+            )
+            .wrap(Wrap { trim: false })
+            .scroll((p.scroll, 0)),
         r,
     );
 }
