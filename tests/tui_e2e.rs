@@ -110,22 +110,86 @@ fn manager_chain_members_transitive_and_why() {
 }
 
 #[test]
-fn forbidden_request_opens_the_inspector() {
+fn forbidden_request_opens_the_inspector_with_the_diagnosis_and_b_saves_a_bundle() {
+    // Users can be read, groups cannot: the consented scopes stop at User.Read.All.
     let s = Session::explorer(
         "forbidden",
-        "GRAPHTUI_DEMO_SCENARIO='scopes=User.Read+User.ReadBasic.All'",
+        "GRAPHTUI_DEMO_SCENARIO='scopes=User.Read+User.Read.All'",
     );
     s.sign_in();
     s.keys(&[":"]);
     s.text("groups");
     s.keys(&["Enter"]);
-    let insp = s.wait_for("Authorization_RequestDenied", 20);
-    assert!(insp.contains("403"), "{insp}");
-    assert!(insp.contains("What it usually means"), "{insp}");
+    let insp = s.wait_for("Permission doctor", 20);
+    assert!(insp.contains("403 Authorization_RequestDenied"), "{insp}");
+    assert!(insp.contains("least privileged"), "{insp}");
+    assert!(insp.contains("--scopes"), "{insp}");
+    assert!(
+        insp.contains("The token has: User.Read User.Read.All"),
+        "{insp}"
+    );
     assert!(!insp.contains("Bearer ey"), "{insp}");
+    s.keys(&["b"]);
+    s.wait_for("support bundle copied to the clipboard and saved to", 10);
+    let dir = s.dir().join("bundles");
+    let files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{dir:?}: {e}"))
+        .filter_map(Result::ok)
+        .collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    let text = std::fs::read_to_string(files[0].path()).unwrap();
+    for want in [
+        "status:              403",
+        "request-id:",
+        "x-ms-ags-diagnostic:",
+        "least privileged",
+    ] {
+        assert!(text.contains(want), "{want} in {text}");
+    }
+    assert!(!text.contains("eyJ"), "{text}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = files[0].metadata().unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "bundle file mode");
+    }
     s.keys(&["Escape"]);
     let list = s.wait_for("Could not load", 5);
     assert!(list.contains("FAILED"), "{list}");
+}
+
+#[test]
+fn ctx_switches_to_an_app_only_context_and_the_token_view_shows_its_roles() {
+    let s = Session::explorer("ctx", "");
+    s.sign_in();
+    s.keys(&["T"]);
+    let token = s.wait_for("What this token allows", 10);
+    assert!(token.contains("delegated (a user is signed in)"), "{token}");
+    assert!(token.contains("✓ list groups"), "{token}");
+    s.keys(&["Escape"]);
+    s.keys(&[":"]);
+    s.text("ctx");
+    s.keys(&["Enter"]);
+    let picker = s.wait_for("switch context (now: demo", 5);
+    assert!(picker.contains("demo-reader"), "{picker}");
+    s.keys(&["Down"]);
+    s.keys(&["Down"]);
+    s.keys(&["Enter"]);
+    // Client credentials: no device code; the header says app-only and the list loads.
+    let header = s.wait_for("(app-only)", 30);
+    assert!(header.contains("demo-reader"), "{header}");
+    s.wait_for("displayName", 30);
+    s.keys(&["T"]);
+    let token = s.wait_for("roles:     User.ReadBasic.All", 10);
+    assert!(token.contains("app-only (no user)"), "{token}");
+    assert!(token.contains("✗ list groups"), "{token}");
+    s.keys(&["Escape"]);
+    s.keys(&[":"]);
+    s.text("groups");
+    s.keys(&["Enter"]);
+    let insp = s.wait_for("Permission doctor", 20);
+    assert!(insp.contains("(Application)"), "{insp}");
+    assert!(insp.contains("The token has: User.ReadBasic.All"), "{insp}");
 }
 
 #[test]

@@ -250,6 +250,16 @@ impl Settings {
     /// still applies, while command-line overrides of the first profile do not carry over
     /// (only `--data-dir`, `--demo` and `-v`, which belong to the session).
     pub fn switch_to(&self, profile: &str, tenant: Option<&str>) -> Result<Settings, ConfigError> {
+        self.switch_to_with(profile, tenant, &|k| std::env::var(k).ok())
+    }
+
+    /// [`Settings::switch_to`] with an explicit environment (for tests).
+    pub fn switch_to_with(
+        &self,
+        profile: &str,
+        tenant: Option<&str>,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Settings, ConfigError> {
         let file = ConfigFile::load(&self.config_path)?;
         if profile == self.profile && !file.profiles.contains_key(profile) {
             // The implicit profile (no such section in the file): the session's own settings,
@@ -319,6 +329,72 @@ mod tests {
         let path = Path::new("/x/config.toml");
         let file = ConfigFile::parse(toml_src, path)?;
         Settings::resolve_with(&args, &|k| env.get(k).cloned(), file, path)
+    }
+
+    #[test]
+    fn switching_profile_rereads_the_file_and_drops_first_profile_overrides() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        std::fs::write(
+            &path,
+            "[profiles.work]\ntenant = \"contoso.onmicrosoft.com\"\n\n[profiles.gov]\ncloud = \"usgov\"\ntenant = \"contoso.onmicrosoft.us\"\nread_only = false\n",
+        )
+        .unwrap();
+        let args = GlobalArgs {
+            profile: Some("work".into()),
+            client_id: Some("11111111-1111-1111-1111-111111111111".into()),
+            config: Some(path.clone()),
+            data_dir: Some(dir.path().to_path_buf()),
+            ..GlobalArgs::default()
+        };
+        let no_env = |_: &str| None;
+        let file = ConfigFile::load(&path).unwrap();
+        let s = Settings::resolve_with(&args, &no_env, file, &path).unwrap();
+        assert_eq!(s.client_id, "11111111-1111-1111-1111-111111111111");
+        let g = s.switch_to_with("gov", None, &no_env).unwrap();
+        assert_eq!(g.profile, "gov");
+        assert_eq!(g.cloud, Cloud::Usgov);
+        assert_eq!(g.tenant, "contoso.onmicrosoft.us");
+        assert_eq!(g.graph_base(), "https://graph.microsoft.us/v1.0");
+        assert!(!g.read_only);
+        // --client-id belonged to the first profile; the data dir belongs to the session.
+        assert_eq!(g.client_id, DEFAULT_CLIENT_ID);
+        assert_eq!(g.data_dir, dir.path());
+        // Another tenant in the same profile; a tenant that is not one is refused.
+        let t = s
+            .switch_to_with("work", Some("fabrikam.com"), &no_env)
+            .unwrap();
+        assert_eq!(t.tenant, "fabrikam.com");
+        assert!(s.switch_to_with("work", Some("a b"), &no_env).is_err());
+        // The file is read again: a profile added since start-up is there; unknown is an error.
+        std::fs::write(&path, "[profiles.new]\ntenant = \"new.example\"\n").unwrap();
+        assert_eq!(
+            s.switch_to_with("new", None, &no_env).unwrap().tenant,
+            "new.example"
+        );
+        let e = s
+            .switch_to_with("gov", None, &no_env)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("gov"), "{e}");
+        // The implicit profile (no section) keeps the session's settings.
+        let d = Settings::resolve_with(
+            &GlobalArgs {
+                config: Some(path.clone()),
+                ..GlobalArgs::default()
+            },
+            &no_env,
+            ConfigFile::default(),
+            &path,
+        )
+        .unwrap();
+        let d2 = d
+            .switch_to_with("default", Some("other.example"), &no_env)
+            .unwrap();
+        assert_eq!(
+            (d2.profile.as_str(), d2.tenant.as_str()),
+            ("default", "other.example")
+        );
     }
 
     #[test]
