@@ -284,7 +284,7 @@ impl Settings {
             data_dir: Some(self.data_dir.clone()),
             ..GlobalArgs::default()
         };
-        Settings::resolve_with(&args, &|k| std::env::var(k).ok(), file, &self.config_path)
+        Settings::resolve_with(&args, env, file, &self.config_path)
     }
 
     /// The Graph base URL with version, e.g. `https://graph.microsoft.com/v1.0`.
@@ -360,6 +360,12 @@ mod tests {
         // --client-id belonged to the first profile; the data dir belongs to the session.
         assert_eq!(g.client_id, DEFAULT_CLIENT_ID);
         assert_eq!(g.data_dir, dir.path());
+        // The environment still applies.
+        let env_app = |k: &str| {
+            (k == "AZURE_CLIENT_ID").then(|| "22222222-2222-2222-2222-222222222222".to_string())
+        };
+        let e = s.switch_to_with("gov", None, &env_app).unwrap();
+        assert_eq!(e.client_id, "22222222-2222-2222-2222-222222222222");
         // Another tenant in the same profile; a tenant that is not one is refused.
         let t = s
             .switch_to_with("work", Some("fabrikam.com"), &no_env)

@@ -174,6 +174,34 @@ impl Backend for GraphBackend {
         })
     }
 
+    fn batch(
+        &self,
+        reqs: Vec<Request>,
+        _events: Events,
+    ) -> BoxFuture<'static, Vec<Result<Value, String>>> {
+        let client = self.client.clone();
+        Box::pin(async move {
+            let greqs = reqs
+                .into_iter()
+                .map(|r| GraphRequest {
+                    method: reqwest::Method::GET,
+                    url: r.url,
+                    headers: r.headers,
+                    body: None,
+                })
+                .collect();
+            client
+                .batch(greqs)
+                .await
+                .into_iter()
+                .map(|r| {
+                    r.map_err(|e| e.to_string())
+                        .and_then(|resp| resp.json().map_err(|e| e.to_string()))
+                })
+                .collect()
+        })
+    }
+
     fn token(&self) -> BoxFuture<'static, Result<Vec<String>, String>> {
         let auth = self.auth.clone();
         Box::pin(async move {

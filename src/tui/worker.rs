@@ -79,6 +79,29 @@ pub trait Backend: Send + Sync + 'static {
     fn send(&self, req: Request, events: Events) -> BoxFuture<'static, Sent>;
     /// Signs in (device code, reported through events) unless a usable token exists.
     fn sign_in(&self, events: Events) -> BoxFuture<'static, Result<Identity, String>>;
+    /// Sends GET requests together (Graph's JSON `$batch`, 20 per batch); one result per
+    /// request, in order: the parsed body, or why it failed. The default sends them one by
+    /// one, concurrently.
+    fn batch(
+        &self,
+        reqs: Vec<Request>,
+        events: Events,
+    ) -> BoxFuture<'static, Vec<Result<Value, String>>> {
+        let futs: Vec<_> = reqs
+            .into_iter()
+            .map(|r| self.send(r, events.clone()))
+            .collect();
+        Box::pin(async move {
+            futures::future::join_all(futs)
+                .await
+                .into_iter()
+                .map(|s| match (s.ok(), s.body.clone()) {
+                    (true, Some(b)) => Ok(b),
+                    _ => Err(s.failure()),
+                })
+                .collect()
+        })
+    }
     /// The token view's lines (claims decoded locally; see [`super::token_view`]).
     fn token(&self) -> BoxFuture<'static, Result<Vec<String>, String>> {
         Box::pin(async { Err("this backend has no token".to_string()) })
@@ -408,7 +431,9 @@ impl Ctx {
                 more_coming: all && next.is_some(),
             });
             match next {
-                Some(n) if all => {
+                // The same link again would load the same page forever: stop (the list stays
+                // partial and says so).
+                Some(n) if all && n != request.url => {
                     first = false;
                     // Headers are not carried over to later pages: send them again.
                     request = Request { url: n, ..request };
@@ -479,6 +504,7 @@ impl Ctx {
     /// All pages of a collection, or the failed exchange.
     async fn all(&self, url: String) -> Result<Vec<Value>, Sent> {
         let mut out = vec![];
+        let mut seen: HashSet<String> = HashSet::new();
         let mut req = Request::get(url);
         loop {
             let sent = self.send(req.clone()).await;
@@ -489,14 +515,60 @@ impl Ctx {
                 out.extend(v.iter().cloned());
             }
             match body.get("@odata.nextLink").and_then(Value::as_str) {
-                Some(n) => req = Request::get(n),
-                None => return Ok(out),
+                // A server that hands back the same link again would loop forever.
+                Some(n) if n != req.url && seen.insert(n.to_string()) => req = Request::get(n),
+                _ => return Ok(out),
             }
         }
     }
 
+    /// `memberOf` of each group, through `$batch` (pages after the first are followed one by
+    /// one). A group that cannot be read gives `Err(None)`.
+    async fn member_of_batched(
+        &self,
+        ids: &[String],
+        sel: &str,
+    ) -> Vec<(String, Result<Vec<Value>, Option<Sent>>)> {
+        let reqs: Vec<Request> = ids
+            .iter()
+            .map(|id| Request::get(format!("/groups/{id}/memberOf?{sel}")))
+            .collect();
+        let answers = {
+            let _guard = InFlight::new(&self.tx);
+            self.backend.batch(reqs, self.tx.clone()).await
+        };
+        let mut out = Vec::with_capacity(ids.len());
+        for (id, a) in ids.iter().zip(answers) {
+            let r = match a {
+                Ok(body) => {
+                    let mut v: Vec<Value> = body
+                        .get("value")
+                        .and_then(Value::as_array)
+                        .cloned()
+                        .unwrap_or_default();
+                    match body.get("@odata.nextLink").and_then(Value::as_str) {
+                        Some(next) => match self.all(next.to_string()).await {
+                            Ok(more) => {
+                                v.extend(more);
+                                Ok(v)
+                            }
+                            Err(_) => Err(None),
+                        },
+                        None => Ok(v),
+                    }
+                }
+                Err(e) => {
+                    tracing::info!("why: memberOf of group {id} skipped: {e}");
+                    Err(None)
+                }
+            };
+            out.push((id.clone(), r));
+        }
+        out
+    }
+
     /// Breadth-first search up the memberOf graph from the member to the group, keeping every
-    /// shortest path. Requests of one level run concurrently.
+    /// shortest path. Each level after the member's own is one round of `$batch` requests.
     async fn why(
         &self,
         member_kind: Kind,
@@ -528,26 +600,24 @@ impl Ctx {
             if frontier.is_empty() || found {
                 break;
             }
-            let futs = frontier.iter().map(|id| {
-                let url = if depth == 0 {
-                    format!(
-                        "{}/memberOf?{sel}",
-                        super::update::object_path(member_kind, id)
-                    )
-                } else {
-                    format!("/groups/{id}/memberOf?{sel}")
-                };
-                let id = id.clone();
-                async move { (id, self.all(url).await) }
-            });
-            let results = futures::future::join_all(futs).await;
+            // The member's own groups: one request (its failure is the answer). Further
+            // levels: every group of the level in JSON batches of 20.
+            let results: Vec<(String, Result<Vec<Value>, Option<Sent>>)> = if depth == 0 {
+                let url = format!(
+                    "{}/memberOf?{sel}",
+                    super::update::object_path(member_kind, member_id)
+                );
+                vec![(member_id.to_string(), self.all(url).await.map_err(Some))]
+            } else {
+                self.member_of_batched(&frontier, sel).await
+            };
             let mut next = vec![];
             let mut level_new: HashSet<String> = HashSet::new();
             for (child, r) in results {
                 // The member's own memberOf must work; a nested group we cannot read is skipped.
                 let parents = match r {
                     Ok(p) => p,
-                    Err(sent) if depth == 0 => return Err(sent),
+                    Err(Some(sent)) if depth == 0 => return Err(sent),
                     Err(_) => continue,
                 };
                 for p in parents {
@@ -640,9 +710,34 @@ mod tests {
     /// An in-memory tenant: GET by exact path (query ignored) returns the stored JSON.
     struct Fake {
         routes: Mutex<HashMap<String, (u16, Value)>>,
+        /// The URLs of each `batch` call, in order.
+        batches: Mutex<Vec<Vec<String>>>,
     }
 
     impl Backend for Fake {
+        fn batch(
+            &self,
+            reqs: Vec<Request>,
+            _events: Events,
+        ) -> BoxFuture<'static, Vec<Result<Value, String>>> {
+            self.batches
+                .lock()
+                .unwrap()
+                .push(reqs.iter().map(|r| r.url.clone()).collect());
+            let routes = self.routes.lock().unwrap();
+            let out: Vec<Result<Value, String>> = reqs
+                .iter()
+                .map(|r| {
+                    let path = r.url.split('?').next().unwrap_or("");
+                    match routes.get(path) {
+                        Some((200, v)) => Ok(v.clone()),
+                        Some((s, _)) => Err(format!("HTTP {s}")),
+                        None => Err("404".into()),
+                    }
+                })
+                .collect();
+            Box::pin(async move { out })
+        }
         fn send(&self, req: Request, _events: Events) -> BoxFuture<'static, Sent> {
             let path = req.url.split('?').next().unwrap_or("").to_string();
             let (status, body) = self.routes.lock().unwrap().get(&path).cloned().unwrap_or((
@@ -669,6 +764,7 @@ mod tests {
 
     fn fake(routes: &[(&str, u16, Value)]) -> Arc<Fake> {
         Arc::new(Fake {
+            batches: Mutex::new(vec![]),
             routes: Mutex::new(
                 routes
                     .iter()
@@ -692,6 +788,73 @@ mod tests {
 
     fn grp(id: &str) -> Value {
         json!({"@odata.type": "#microsoft.graph.group", "id": id, "displayName": id.to_uppercase()})
+    }
+
+    #[tokio::test]
+    async fn why_batches_each_level_and_skips_unreadable_groups() {
+        let f = fake(&[
+            (
+                "/groups/g9",
+                200,
+                json!({"id": "g9", "displayName": "G9", "groupTypes": []}),
+            ),
+            (
+                "/users/u1/memberOf",
+                200,
+                json!({"value": [grp("g1"), grp("g2"), grp("g3")]}),
+            ),
+            ("/groups/g1/memberOf", 200, json!({"value": [grp("g4")]})),
+            ("/groups/g2/memberOf", 403, json!({})),
+            (
+                "/groups/g3/memberOf",
+                200,
+                json!({"value": [grp("g4")], "@odata.nextLink": "/groups/g3/memberOf-page2"}),
+            ),
+            (
+                "/groups/g3/memberOf-page2",
+                200,
+                json!({"value": [grp("g5")]}),
+            ),
+            ("/groups/g5/memberOf", 200, json!({"value": []})),
+            ("/groups/g4/memberOf", 200, json!({"value": [grp("g9")]})),
+        ]);
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let mut w = Worker::new(f.clone(), tx, std::env::temp_dir());
+        w.run(Command::Fetch {
+            slot: 1,
+            generation: 1,
+            fetch: Fetch::Why {
+                member_kind: Kind::User,
+                member_id: "u1".into(),
+                member_name: "Ann".into(),
+                group_id: "g9".into(),
+                group_name: "G9".into(),
+            },
+        });
+        let r = results(&mut rx).await;
+        assert_eq!(
+            r,
+            vec![Action::Why {
+                slot: 1,
+                generation: 1,
+                result: WhyResult::Paths(vec![
+                    vec!["Ann".into(), "G1".into(), "G4".into(), "G9".into()],
+                    vec!["Ann".into(), "G3".into(), "G4".into(), "G9".into()],
+                ])
+            }]
+        );
+        // One batch per level after the member's own: [g1 g2 g3], then [g4 g5] (g5 came from
+        // g3's second page).
+        let batches = f.batches.lock().unwrap().clone();
+        let ids: Vec<Vec<&str>> = batches
+            .iter()
+            .map(|b| {
+                b.iter()
+                    .map(|u| u.trim_start_matches("/groups/").split('/').next().unwrap())
+                    .collect()
+            })
+            .collect();
+        assert_eq!(ids, vec![vec!["g1", "g2", "g3"], vec!["g4", "g5"]]);
     }
 
     #[tokio::test]
