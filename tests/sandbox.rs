@@ -2393,3 +2393,77 @@ async fn expand_is_not_available_with_advanced_queries() {
     );
     sb.shutdown().await;
 }
+
+/// The same agreement for `$orderby`: every property of user, group, device and service
+/// principal, alone and after a default `$filter` (which always needs advanced mode).
+#[tokio::test]
+async fn linter_and_sandbox_agree_on_orderby() {
+    let sb = Sandbox::start(SandboxConfig {
+        users: 25,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let c = client();
+    let tok = user_token(&c, &sb).await;
+    let caps = capabilities();
+    let mut seen: std::collections::HashMap<Verdict, usize> = Default::default();
+    let mut disagreements = Vec::new();
+    for (entity_name, collection) in [
+        ("user", "users"),
+        ("group", "groups"),
+        ("device", "devices"),
+        ("servicePrincipal", "servicePrincipals"),
+    ] {
+        let entity = caps.entity(entity_name).unwrap();
+        for p in &entity.properties {
+            for with_filter in [false, true] {
+                let opts = graphtui::odata::url::QueryOptions {
+                    orderby: Some(p.name.clone()),
+                    filter: with_filter.then(|| "id eq 'x'".to_string()),
+                    ..Default::default()
+                };
+                let r = lint::lint_query(entity, &opts);
+                let verdict = if r.diagnostics.iter().any(|d| {
+                    d.severity == Severity::Error
+                        || d.message
+                            .ends_with("(capability not verified against the docs)")
+                }) {
+                    Verdict::Unsupported
+                } else if r.advanced_query {
+                    Verdict::Advanced
+                } else {
+                    Verdict::Default
+                };
+                let q = format!(
+                    "/v1.0/{collection}?$orderby={}{}",
+                    p.name,
+                    if with_filter {
+                        "&$filter=id%20eq%20'x'"
+                    } else {
+                        ""
+                    }
+                );
+                let plain = get(&c, &sb, &tok, &q).await.status().as_u16();
+                let adv = get_eventual(&c, &sb, &tok, &format!("{q}&$count=true"))
+                    .await
+                    .status()
+                    .as_u16();
+                let ok = match verdict {
+                    Verdict::Default => plain == 200 && adv == 200,
+                    Verdict::Advanced => plain == 400 && adv == 200,
+                    Verdict::Unsupported => plain == 400 && adv == 400,
+                };
+                if !ok {
+                    disagreements.push(format!("{q}: linter {verdict:?}; sandbox {plain} / {adv}"));
+                }
+                *seen.entry(verdict).or_default() += 1;
+            }
+        }
+    }
+    assert!(disagreements.is_empty(), "{}", disagreements.join("\n"));
+    for v in [Verdict::Default, Verdict::Advanced, Verdict::Unsupported] {
+        assert!(seen.get(&v).copied().unwrap_or(0) >= 3, "{v:?}: {seen:?}");
+    }
+    sb.shutdown().await;
+}
