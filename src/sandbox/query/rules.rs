@@ -117,6 +117,7 @@ fn general_rule() -> &'static Property {
         search: None,
         select: SelectKind::Select,
         values: Vec::new(),
+        advanced_filter: true,
         verified: false,
         note: None,
     })
@@ -224,6 +225,8 @@ struct Checker {
     needs: Vec<Need>,
     /// The last top-level property seen (names a `not` need).
     last_property: Option<String>,
+    /// Properties used whose filter fails in advanced queries (`advanced_filter = false`).
+    default_only: Vec<String>,
 }
 
 fn op_name(op: FilterOp) -> &'static str {
@@ -237,6 +240,14 @@ fn op_name(op: FilterOp) -> &'static str {
 impl Checker {
     fn unsupported(&self, property: &str) -> GraphError {
         unsupported_clause(property, self.resource)
+    }
+
+    /// Remembers a top-level property use.
+    fn note_top(&mut self, top: &Top) {
+        self.last_property = Some(top.name.clone());
+        if top.row.is_some_and(|r| !r.advanced_filter) && !self.default_only.contains(&top.name) {
+            self.default_only.push(top.name.clone());
+        }
     }
 
     fn resolve(&mut self, p: &PropertyPath) -> Result<Resolved, GraphError> {
@@ -267,7 +278,7 @@ impl Checker {
             });
         }
         let top = lookup(self.set, first)?;
-        self.last_property = Some(top.name.clone());
+        self.note_top(&top);
         let Some(row) = top.row else {
             return Ok(Resolved {
                 name: top.name,
@@ -480,7 +491,7 @@ impl Checker {
                     return Err(self.unsupported(first));
                 }
                 let top = lookup(self.set, first)?;
-                self.last_property = Some(top.name.clone());
+                self.note_top(&top);
                 let Some(mut row) = top.row else {
                     return Err(self.unsupported(&top.name));
                 };
@@ -545,6 +556,7 @@ pub fn check_filter(
         scope: Vec::new(),
         needs: Vec::new(),
         last_property: None,
+        default_only: Vec::new(),
     };
     let checked = c.check(expr, false);
     if set == RuleSet::Relationship {
@@ -561,6 +573,14 @@ pub fn check_filter(
         return checked;
     }
     checked?;
+    if advanced
+        && !expand
+        && let Some(name) = c.default_only.first()
+    {
+        // "doesn't soft-fail if you use advanced query parameters" (microsoft-graph-docs-contrib
+        // PR #9437: hasMembersWithLicenseErrors).
+        return Err(unsupported_clause(name, resource));
+    }
     let Some(need) = c.needs.first() else {
         return Ok(());
     };
@@ -736,6 +756,16 @@ mod tests {
                 true
             )
             .is_ok()
+        );
+    }
+
+    #[test]
+    fn has_members_with_license_errors_fails_in_advanced_mode() {
+        let f = "hasMembersWithLicenseErrors eq true";
+        assert!(check(RuleSet::Groups, f, false).is_ok());
+        assert_eq!(
+            check(RuleSet::Groups, f, true).unwrap_err(),
+            "Unsupported or invalid query filter clause specified for property 'hasMembersWithLicenseErrors' of resource 'Group'."
         );
     }
 
