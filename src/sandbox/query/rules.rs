@@ -179,11 +179,6 @@ fn lookup(set: RuleSet, name: &str) -> Result<Top, GraphError> {
     }
 }
 
-/// Canonical spelling of a property of the rule set's resource, or the OData error.
-pub fn canonical_property(set: RuleSet, name: &str) -> Result<String, GraphError> {
-    lookup(set, name).map(|t| t.name)
-}
-
 /// A path resolved against the table: the row whose operators apply.
 struct Resolved {
     /// Canonical top-level property name (for messages).
