@@ -2481,3 +2481,58 @@ async fn linter_and_sandbox_agree_on_orderby() {
     }
     sb.shutdown().await;
 }
+
+/// Relationship lists (`/me/memberOf`): every `$filter` needs advanced mode; in advanced mode
+/// the linter and the sandbox agree on what the rows (of every directory kind) allow.
+#[tokio::test]
+async fn linter_and_sandbox_agree_on_relationship_filters() {
+    let sb = Sandbox::start(SandboxConfig {
+        users: 25,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let c = client();
+    let tok = user_token(&c, &sb).await;
+    let dir = capabilities().entity("directoryObject").unwrap();
+    let mut disagreements = Vec::new();
+    let mut seen: std::collections::HashMap<bool, usize> = Default::default();
+    for p in dir.all_properties().into_iter().filter(|p| p.filterable()) {
+        for op in FilterOp::ALL {
+            let filter = filter_for(p, op);
+            let opts = graphtui::odata::url::QueryOptions {
+                filter: Some(filter.clone()),
+                count: true,
+                ..Default::default()
+            };
+            let r = lint::lint_request("/me/memberOf", None, &opts);
+            assert!(r.advanced_query, "{filter}");
+            let ok = !rejected(&r);
+            let enc =
+                percent_encoding::utf8_percent_encode(&filter, percent_encoding::NON_ALPHANUMERIC)
+                    .to_string();
+            let q = format!("/v1.0/me/memberOf?$filter={enc}");
+            let plain = get(&c, &sb, &tok, &q).await;
+            let plain_status = plain.status().as_u16();
+            let adv = get_eventual(&c, &sb, &tok, &format!("{q}&$count=true")).await;
+            let adv_status = adv.status().as_u16();
+            let adv_body: Value = adv.json().await.unwrap();
+            if plain_status != 400 || (adv_status == 200) != ok {
+                disagreements.push(format!(
+                    "memberOf?$filter={filter}: linter {}; sandbox {plain_status} / advanced {adv_status} {}",
+                    if ok { "ok" } else { "rejected" },
+                    adv_body["error"]["message"]
+                ));
+            }
+            *seen.entry(ok).or_default() += 1;
+        }
+    }
+    assert!(
+        disagreements.is_empty(),
+        "{} disagree:\n{}",
+        disagreements.len(),
+        disagreements.join("\n")
+    );
+    assert!(seen[&true] >= 50 && seen[&false] >= 50, "{seen:?}");
+    sb.shutdown().await;
+}

@@ -565,7 +565,11 @@ pub fn check_filter(
                 "The specified filter to the reference property query is currently not supported.",
             ));
         }
-        return checked;
+        checked?;
+        return match c.default_only.first() {
+            Some(name) => Err(unsupported_clause(name, resource)),
+            None => Ok(()),
+        };
     }
     checked?;
     if advanced
