@@ -1902,3 +1902,71 @@ async fn sandbox_403_prints_the_raw_error_then_the_diagnosis() {
     let secrets = sb::tokens(&auth).await;
     sb::assert_no_leak(&sandbox, &rec, &secrets, &[&e]).await;
 }
+
+/// `GraphClient::batch` keeps up to four `$batch` requests in flight (seen in the sandbox's
+/// request log as overlapping requests) and still answers in request order.
+#[tokio::test]
+async fn sandbox_batches_run_four_at_a_time_in_request_order() {
+    let sandbox = sb::start(200, "").await;
+    let tmp = tempfile::tempdir().unwrap();
+    let s = sb::app(&sandbox, tmp.path());
+    let rec = Recorder::default();
+    let auth =
+        Arc::new(Authenticator::new(&s, Arc::new(MemoryStore::new()), auth_opts(&rec)).unwrap());
+    let c = client(&s, auth.clone(), &rec);
+    let ids: Vec<String> = c
+        .get(GraphRequest::get("/users?$top=190&$select=id"))
+        .await
+        .unwrap()
+        .json()
+        .unwrap()["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(ids.len(), 190);
+    // 190 items = 10 batches; each answer takes 300 ms.
+    sb::faults(&sandbox, json!({"latency_ms": 300})).await;
+    let mut reqs: Vec<GraphRequest> = ids
+        .iter()
+        .map(|id| GraphRequest::get(format!("/users/{id}?$select=id")))
+        .collect();
+    reqs.insert(77, GraphRequest::get("/users/nobody@nowhere.example"));
+    let out = c.batch(reqs).await;
+    assert_eq!(out.len(), 191);
+    for (i, r) in out.iter().enumerate() {
+        match i.cmp(&77) {
+            std::cmp::Ordering::Less => {
+                assert_eq!(r.as_ref().unwrap().json().unwrap()["id"], ids[i].as_str())
+            }
+            std::cmp::Ordering::Equal => {
+                assert_eq!(r.as_ref().unwrap_err().api().unwrap().status, 404)
+            }
+            std::cmp::Ordering::Greater => {
+                assert_eq!(
+                    r.as_ref().unwrap().json().unwrap()["id"],
+                    ids[i - 1].as_str()
+                )
+            }
+        }
+    }
+    // From the log: when each $batch arrived and how long it took; the most in flight at once.
+    let spans: Vec<(i128, i128)> = sb::log(&sandbox)
+        .await
+        .iter()
+        .filter(|e| e["path"].as_str().unwrap().ends_with("/$batch"))
+        .map(|e| {
+            let start = sb::at(e).unix_timestamp_nanos() / 1_000_000;
+            (start, start + e["duration_ms"].as_i64().unwrap() as i128)
+        })
+        .collect();
+    assert_eq!(spans.len(), 10);
+    assert!(spans.iter().all(|(a, b)| b - a >= 300), "{spans:?}");
+    let most = spans
+        .iter()
+        .map(|(a, _)| spans.iter().filter(|(s, e)| s <= a && a < e).count())
+        .max()
+        .unwrap();
+    assert_eq!(most, 4, "{spans:?}");
+}

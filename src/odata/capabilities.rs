@@ -230,6 +230,10 @@ pub struct Property {
     pub select: SelectKind,
     /// Known enum-like values.
     pub values: Vec<String>,
+    /// False for the few properties whose `$filter` fails in advanced queries although it
+    /// works by default (hasMembersWithLicenseErrors: microsoft-graph-docs-contrib PR #9437,
+    /// "doesn't soft-fail if you use advanced query parameters").
+    pub advanced_filter: bool,
     /// False where the row is not confirmed by the sources.
     pub verified: bool,
     /// Extra advice.
@@ -447,6 +451,8 @@ struct RawProperty {
     #[serde(default)]
     values: Vec<String>,
     #[serde(default = "yes")]
+    advanced_filter: bool,
+    #[serde(default = "yes")]
     verified: bool,
     #[serde(default)]
     note: Option<String>,
@@ -516,6 +522,7 @@ fn convert(raw: RawProperty) -> Result<Property, CapabilityError> {
         search,
         select,
         values: raw.values,
+        advanced_filter: raw.advanced_filter,
         verified: raw.verified,
         note: raw.note,
     })
@@ -845,6 +852,10 @@ mod tests {
             }
             if !p.values.is_empty() {
                 assert_eq!(p.ty.base, BaseType::String, "{at}");
+            }
+            // a row that fails in advanced queries has nothing advanced-only
+            if !p.advanced_filter {
+                assert!(p.filter_advanced.is_empty() && p.filterable(), "{at}");
             }
         }
     }

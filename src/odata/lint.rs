@@ -1433,6 +1433,7 @@ pub fn lint_filter_expr(entity: &Entity, expr: &Expr) -> LintReport {
             Some("filter on signInActivity alone and narrow the results afterwards".into()),
         );
     }
+    flag_default_only(entity, expr, &mut l.report);
     // More than 15 OR-ed clauses (an `in` list counts each value) is rejected by default with
     // "Too many child clauses specified in search filter expression containing 'OR' operators:
     // 16. Max allowed: 15"; advanced queries lift the limit (microsoft-graph-docs issue #21098,
@@ -1462,6 +1463,53 @@ pub fn lint_filter_expr(entity: &Entity, expr: &Expr) -> LintReport {
         .diagnostics
         .sort_by_key(|d| (d.span.start, d.span.end, d.severity));
     l.report
+}
+
+/// Properties used in `expr` whose filter fails in advanced queries (table rows with
+/// `advanced_filter = false`), with the span of their first use.
+fn default_only_properties(entity: &Entity, expr: &Expr) -> Vec<(String, Span)> {
+    let mut out: Vec<(String, Span)> = Vec::new();
+    expr.walk(&mut |e| {
+        let path = match &e.kind {
+            ExprKind::Path(p) if !p.from_variable => p,
+            ExprKind::Lambda(l) if !l.collection.from_variable => &l.collection,
+            _ => return,
+        };
+        if let Some(prop) = path.segments.first().and_then(|s| entity.property(&s.name))
+            && !prop.advanced_filter
+            && !out.iter().any(|(n, _)| *n == prop.name)
+        {
+            out.push((prop.name.clone(), path.span()));
+        }
+    });
+    out
+}
+
+/// When the request is an advanced query, flags the properties whose filter fails there
+/// (hasMembersWithLicenseErrors: "doesn't soft-fail if you use advanced query parameters",
+/// microsoft-graph-docs-contrib PR #9437).
+fn flag_default_only(entity: &Entity, expr: &Expr, report: &mut LintReport) {
+    if !report.advanced_query {
+        return;
+    }
+    for (name, span) in default_only_properties(entity, expr) {
+        let msg = format!("{name} cannot be filtered in an advanced query");
+        if report.diagnostics.iter().any(|d| d.message == msg) {
+            continue;
+        }
+        let hint = format!(
+            "filter on {name} without ConsistencyLevel: eventual and $count=true, and without what needs them ({})",
+            report.advanced_query_reasons.join("; ")
+        );
+        report.push(
+            Code::NotFilterable,
+            QueryPart::Filter,
+            span,
+            Severity::Error,
+            msg,
+            Some(hint),
+        );
+    }
 }
 
 /// The largest number of alternatives in one `or` chain or `in` list.
@@ -1843,6 +1891,11 @@ pub fn lint_query(entity: &Entity, opts: &QueryOptions) -> LintReport {
     if opts.count {
         report.require_advanced("$count=true is ignored unless the request is an advanced query");
     }
+    if let Some(f) = &opts.filter
+        && let Ok(expr) = super::filter::parse(f)
+    {
+        flag_default_only(entity, &expr, &mut report);
+    }
     if let Some(e) = &opts.expand
         && report.advanced_query
     {
@@ -1917,6 +1970,11 @@ pub fn lint_request(path: &str, entity: Option<&str>, opts: &QueryOptions) -> Li
             );
         }
     }
+    if let Some(f) = &opts.filter
+        && let Ok(expr) = super::filter::parse(f)
+    {
+        flag_default_only(ent, &expr, &mut report);
+    }
     report
 }
 
@@ -1937,6 +1995,37 @@ mod tests {
             .filter(|d| d.severity == Severity::Error)
             .map(|d| d.message.as_str())
             .collect()
+    }
+
+    #[test]
+    fn has_members_with_license_errors_fails_in_advanced_queries() {
+        let f = "hasMembersWithLicenseErrors eq true";
+        let r = lint_filter(groups(), f);
+        assert!(errors(&r).is_empty() && !r.advanced_query, "{r:?}");
+        let opts = QueryOptions {
+            filter: Some(f.into()),
+            count: true,
+            ..Default::default()
+        };
+        let r = lint_query(groups(), &opts);
+        assert_eq!(
+            errors(&r),
+            ["hasMembersWithLicenseErrors cannot be filtered in an advanced query"]
+        );
+        let r = lint_filter(groups(), &format!("{f} and displayName ne 'x'"));
+        assert_eq!(
+            errors(&r),
+            ["hasMembersWithLicenseErrors cannot be filtered in an advanced query"]
+        );
+        let r = lint_request(
+            "/groups/$count",
+            None,
+            &QueryOptions {
+                filter: Some(f.into()),
+                ..Default::default()
+            },
+        );
+        assert_eq!(errors(&r).len(), 1, "{r:?}");
     }
 
     #[test]

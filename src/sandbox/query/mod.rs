@@ -251,8 +251,9 @@ pub fn check_rules(set: RuleSet, o: &Options) -> Result<(), GraphError> {
             "Request with $search query parameter only works through MSGraph with a special request header: 'ConsistencyLevel: eventual'",
         ));
     }
+    let expand = o.expand.as_ref().is_some_and(|e| !e.is_empty());
     if let Some(f) = &o.filter {
-        rules::check_filter(set, f, o.advanced())?;
+        rules::check_filter(set, f, o.advanced(), expand)?;
     }
     if let Some(order) = &o.orderby {
         let props: Vec<String> = order
@@ -265,16 +266,7 @@ pub fn check_rules(set: RuleSet, o: &Options) -> Result<(), GraphError> {
                     .unwrap_or_default()
             })
             .collect();
-        if set == RuleSet::Relationship {
-            for p in &props {
-                rules::canonical_property(set, p)?;
-            }
-            if !o.advanced() {
-                return Err(rules::sorting_not_supported());
-            }
-        } else {
-            rules::check_orderby(set, &props, o.filter.is_some(), o.advanced())?;
-        }
+        rules::check_orderby(set, &props, o.filter.is_some(), o.advanced(), expand)?;
     }
     if set == RuleSet::Relationship && o.search.is_some() && !o.advanced() {
         return Err(GraphError::unsupported_query(
