@@ -499,7 +499,7 @@ fn help_lists_the_keys_of_the_current_context_first() {
     update(&mut m, Action::Help);
     let out = render(&m);
     let here = out.find("Keys here (object)").expect("context section");
-    let raw = out.find("raw json").expect("raw json key");
+    let raw = out.find("raw JSON").expect("raw json key");
     let others = out.find("All other keys").expect("other keys");
     let quit = out.find("ctrl-c q").expect("quit listed");
     assert!(here < raw && raw < others && others < quit, "{out}");

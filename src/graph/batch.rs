@@ -49,13 +49,13 @@ impl GraphClient {
             let mut retry: Vec<(usize, String)> = Vec::new();
             let mut wait: Option<Duration> = None;
             // Up to MAX_CONCURRENT_BATCHES batches in flight; answers land by request index.
-            let chunks: Vec<&[(usize, String)]> = pending.chunks(MAX_BATCH).collect();
-            let mut done = futures::stream::iter(
-                chunks
-                    .into_iter()
-                    .map(|chunk| self.batch_chunk(&reqs, chunk, attempt)),
-            )
-            .buffered(MAX_CONCURRENT_BATCHES);
+            // The futures are made up front (a `map` closure inside the stream would make this
+            // future not `Send` for every lifetime, which spawned tasks need).
+            let mut futs = Vec::new();
+            for chunk in pending.chunks(MAX_BATCH) {
+                futs.push(self.batch_chunk(&reqs, chunk, attempt));
+            }
+            let mut done = futures::stream::iter(futs).buffered(MAX_CONCURRENT_BATCHES);
             while let Some(o) = done.next().await {
                 for (i, r) in o.results {
                     out[i] = Some(r);

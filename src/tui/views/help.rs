@@ -18,23 +18,29 @@ pub fn draw(f: &mut Frame, area: Rect, m: &Model, ui: &Ui) {
         format!("Keys here ({context})"),
         t.accent,
     ))];
+    let all = ui.keys.help_named();
     let mut shown = std::collections::HashSet::new();
     for (action, what) in &here {
-        let keys = match action.strip_prefix('=') {
-            Some(fixed) => fixed.to_string(),
+        // Named actions get their full description; fixed keys their hint.
+        let (keys, what) = match action.strip_prefix('=') {
+            Some(fixed) => (fixed.to_string(), *what),
             None => {
                 shown.insert(*action);
-                ui.keys.keys_for(action)
+                let full = all
+                    .iter()
+                    .find(|(a, _, _)| a == action)
+                    .map_or(*what, |(_, _, d)| *d);
+                (ui.keys.keys_for(action), full)
             }
         };
         left.push(Line::from(vec![
             Span::styled(format!("{keys:<16}"), t.key),
-            Span::raw(*what),
+            Span::raw(what),
         ]));
     }
     left.push(Line::from(""));
     left.push(Line::from(Span::styled("All other keys", t.accent)));
-    for (action, keys, what) in ui.keys.help_named() {
+    for (action, keys, what) in all {
         if shown.contains(action) {
             continue;
         }
