@@ -311,6 +311,10 @@ pub fn load_history(data_dir: &std::path::Path) -> BTreeMap<String, Vec<String>>
         .unwrap_or_default()
 }
 
+/// A group (or the member) and the groups it is directly in; `Err(None)` when it could not
+/// be read, `Err(Some(..))` with the failed exchange for the member itself.
+type Parents = (String, Result<Vec<Value>, Option<Sent>>);
+
 struct Ctx {
     backend: Arc<dyn Backend>,
     tx: Events,
@@ -528,7 +532,7 @@ impl Ctx {
         &self,
         ids: &[String],
         sel: &str,
-    ) -> Vec<(String, Result<Vec<Value>, Option<Sent>>)> {
+    ) -> Vec<Parents> {
         let reqs: Vec<Request> = ids
             .iter()
             .map(|id| Request::get(format!("/groups/{id}/memberOf?{sel}")))
@@ -602,7 +606,7 @@ impl Ctx {
             }
             // The member's own groups: one request (its failure is the answer). Further
             // levels: every group of the level in JSON batches of 20.
-            let results: Vec<(String, Result<Vec<Value>, Option<Sent>>)> = if depth == 0 {
+            let results: Vec<Parents> = if depth == 0 {
                 let url = format!(
                     "{}/memberOf?{sel}",
                     super::update::object_path(member_kind, member_id)
