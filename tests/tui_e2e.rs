@@ -96,6 +96,11 @@ fn manager_chain_members_transitive_and_why() {
     // Shortest nesting paths, from the member to the group.
     assert!(why.contains("    Megan Bowen → "), "{why}");
     assert!(why.contains("→ Nest L1"), "{why}");
+    // The levels above the member's own groups went out as JSON batches.
+    s.keys(&["i"]);
+    s.wait_for("POST /$batch", 10);
+    s.keys(&["Escape"]);
+    s.wait_for("through", 5);
     // Back to the groups (cursor still on Nest L1), then its transitive members.
     s.keys(&["Escape"]);
     // Wait for the list itself (its breadcrumb is on the why screen too): an `M` sent right
