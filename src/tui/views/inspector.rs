@@ -61,11 +61,12 @@ pub fn draw(f: &mut Frame, area: Rect, m: &Model, i: &Inspector, ui: &Ui) {
             left,
         );
     }
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .title(
-            " inspector (↑↓ exchange, PgUp/PgDn scroll, copy as y curl · p PowerShell · a az rest, b support bundle, Esc close) ",
-        );
+    // The keys are on the hint line under it.
+    let block = Block::default().borders(Borders::ALL).title(format!(
+        " exchange {} of {} ",
+        (i.selected + 1).min(m.exchanges.len()),
+        m.exchanges.len()
+    ));
     let Some(x) = m.exchanges.get(i.selected) else {
         f.render_widget(Paragraph::new("no exchange").block(block), right);
         return;
