@@ -161,6 +161,13 @@ fn forbidden_request_opens_the_inspector_with_the_diagnosis_and_b_saves_a_bundle
     s.keys(&["Escape"]);
     let list = s.wait_for("Could not load", 5);
     assert!(list.contains("FAILED"), "{list}");
+    // Before sending again, the query bar already says it will not work, and why.
+    s.keys(&["f"]);
+    let bar = s.wait_for("permissions ✗ needs", 5);
+    assert!(
+        bar.contains("the token has User.Read User.Read.All"),
+        "{bar}"
+    );
 }
 
 #[test]

@@ -493,6 +493,36 @@ fn token_view_and_context_picker() {
 }
 
 #[test]
+fn query_bar_says_whether_the_token_allows_the_request() {
+    let claims = |scp: &str| {
+        let t = graphtui::doctor::claims::fake_jwt(&json!({
+            "aud": "https://graph.microsoft.com", "tid": "t1", "appid": "a1",
+            "upn": "admin@contoso.onmicrosoft.com", "scp": scp, "exp": 4_000_000_000i64
+        }));
+        Some(Box::new(graphtui::doctor::Claims::decode(&t).unwrap()))
+    };
+    let mut m = users_list(120, 30, 3);
+    update(&mut m, Action::QueryBar);
+    // Before sign-in finished (no claims): no verdict.
+    assert!(!render(&m).contains("permissions "));
+    update(&mut m, Action::TokenClaims(claims("User.Read")));
+    let out = render(&m);
+    assert!(
+        out.contains("permissions ✗ needs User.ReadBasic.All; the token has User.Read"),
+        "{out}"
+    );
+    insta::assert_snapshot!("query_bar_will_it_work_denied", out);
+    update(&mut m, Action::TokenClaims(claims("User.Read.All")));
+    let out = render(&m);
+    assert!(
+        out.contains(
+            "permissions ✓ the token grants it with User.ReadBasic.All (via User.Read.All)"
+        ),
+        "{out}"
+    );
+}
+
+#[test]
 fn help_lists_the_keys_of_the_current_context_first() {
     let mut m = detail(false);
     update(&mut m, Action::Resize(110, 70));

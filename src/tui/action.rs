@@ -122,6 +122,8 @@ pub enum Action {
     Status(String),
     /// The token, described (claims decoded locally) for the token view.
     TokenInfo(Result<Vec<String>, String>),
+    /// The signed-in token's claims (decoded locally), for offline permission checks.
+    TokenClaims(Option<Box<crate::doctor::Claims>>),
     /// The app loop switched to another profile / tenant: a new header; sign in again.
     ContextChanged(Box<super::model::Header>),
     /// The query history store was loaded from disk.

@@ -202,6 +202,14 @@ impl Backend for GraphBackend {
         })
     }
 
+    fn claims(&self) -> BoxFuture<'static, Option<crate::doctor::Claims>> {
+        let auth = self.auth.clone();
+        Box::pin(async move {
+            let t = auth.current().await.ok().flatten()?;
+            crate::doctor::Claims::from_token_set(&t)
+        })
+    }
+
     fn token(&self) -> BoxFuture<'static, Result<Vec<String>, String>> {
         let auth = self.auth.clone();
         Box::pin(async move {

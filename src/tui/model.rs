@@ -28,6 +28,8 @@ pub struct Model {
     pub history: BTreeMap<String, Vec<String>>,
     /// Contexts `:ctx` can switch to: (profile name, what it is).
     pub contexts: Vec<(String, String)>,
+    /// The signed-in token's claims (decoded locally), for "will this work?" checks.
+    pub claims: Option<Box<crate::doctor::Claims>>,
     pub quit: bool,
 }
 
@@ -678,6 +680,7 @@ impl Model {
             next_generation: 1,
             history: BTreeMap::new(),
             contexts: vec![],
+            claims: None,
             quit: false,
         }
     }

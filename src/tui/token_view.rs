@@ -27,7 +27,7 @@ const CHECKS: &[(&str, &str, &str)] = &[
 
 /// `g` as the token holds it: itself, or `g (via X)` when a broader permission X of the
 /// token includes it.
-fn held_as(c: &Claims, g: &str) -> String {
+pub fn held_as(c: &Claims, g: &str) -> String {
     if c.has(g) {
         return g.to_string();
     }

@@ -102,7 +102,12 @@ pub fn update(m: &mut Model, a: Action) -> Vec<Command> {
             }));
             vec![]
         }
+        Action::TokenClaims(c) => {
+            m.claims = c;
+            vec![]
+        }
         Action::ContextChanged(h) => {
+            m.claims = None;
             // Views belong to the old context: drop them (their requests were cancelled with
             // the old worker); keep the request history and query history.
             m.stack.clear();

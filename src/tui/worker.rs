@@ -102,6 +102,10 @@ pub trait Backend: Send + Sync + 'static {
                 .collect()
         })
     }
+    /// The current token's claims, decoded locally (`None` without a token).
+    fn claims(&self) -> BoxFuture<'static, Option<crate::doctor::Claims>> {
+        Box::pin(async { None })
+    }
     /// The token view's lines (claims decoded locally; see [`super::token_view`]).
     fn token(&self) -> BoxFuture<'static, Result<Vec<String>, String>> {
         Box::pin(async { Err("this backend has no token".to_string()) })
@@ -181,6 +185,7 @@ impl Worker {
                 let tx = self.tx.clone();
                 let h = tokio::spawn(async move {
                     let r = backend.sign_in(tx.clone()).await;
+                    let ok = r.is_ok();
                     let _ = tx.send(match r {
                         Ok(id) => Action::SignedIn {
                             account: id.account,
@@ -189,6 +194,11 @@ impl Worker {
                         },
                         Err(e) => Action::SignInFailed(e),
                     });
+                    if ok {
+                        // For the query bar's "will this work?" line.
+                        let c = backend.claims().await;
+                        let _ = tx.send(Action::TokenClaims(c.map(Box::new)));
+                    }
                 });
                 self.signin = Some(h.abort_handle());
             }
@@ -528,11 +538,7 @@ impl Ctx {
 
     /// `memberOf` of each group, through `$batch` (pages after the first are followed one by
     /// one). A group that cannot be read gives `Err(None)`.
-    async fn member_of_batched(
-        &self,
-        ids: &[String],
-        sel: &str,
-    ) -> Vec<Parents> {
+    async fn member_of_batched(&self, ids: &[String], sel: &str) -> Vec<Parents> {
         let reqs: Vec<Request> = ids
             .iter()
             .map(|id| Request::get(format!("/groups/{id}/memberOf?{sel}")))

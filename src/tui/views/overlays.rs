@@ -173,6 +173,9 @@ pub fn query_bar(f: &mut Frame, area: Rect, m: &Model, q: &QueryBar, ui: &Ui) {
             Span::raw(v.clone()),
         ]));
     }
+    if let Some(line) = will_it_work(m, &built.request.url, ui) {
+        info.push(line);
+    }
     if y < inner.y + inner.height {
         f.render_widget(
             Paragraph::new(info).wrap(Wrap { trim: false }),
@@ -351,4 +354,50 @@ pub fn text(f: &mut Frame, area: Rect, p: &TextPane, ui: &Ui) {
             .scroll((p.scroll, 0)),
         r,
     );
+}
+
+/// "Will this work?": the permission doctor's offline verdict for a GET of `url` with the
+/// signed-in token (nothing before sign-in).
+fn will_it_work(m: &Model, url: &str, ui: &Ui) -> Option<Line<'static>> {
+    let t = ui.theme;
+    let c = m.claims.as_deref()?;
+    let d = crate::doctor::diagnose("GET", url, Some(c), None);
+    let consent = if d.least_needs_admin_consent == Some(true) {
+        " (admin consent)"
+    } else {
+        ""
+    };
+    let least = d.least.first().map(|l| l.join(" + ")).unwrap_or_default();
+    Some(match d.verdict {
+        crate::doctor::Verdict::Allowed => Line::from(vec![
+            Span::styled("permissions ✓ ", t.ok),
+            Span::raw(format!(
+                "the token grants it with {}",
+                d.granted
+                    .iter()
+                    .map(|g| crate::tui::token_view::held_as(c, g))
+                    .collect::<Vec<_>>()
+                    .join(" + ")
+            )),
+        ]),
+        crate::doctor::Verdict::Denied => Line::from(vec![
+            Span::styled("permissions ✗ ", t.error),
+            Span::raw(if least.is_empty() {
+                d.findings
+                    .first()
+                    .map_or("not possible with this token".to_string(), |f| {
+                        f.message.clone()
+                    })
+            } else {
+                format!(
+                    "needs {least}{consent}; the token has {}",
+                    c.permissions().join(" ")
+                )
+            }),
+        ]),
+        crate::doctor::Verdict::Unknown => Line::from(Span::styled(
+            "permissions ? this path is not in the permission map",
+            t.dim,
+        )),
+    })
 }
