@@ -552,7 +552,7 @@ impl GraphClient {
                         ex.status = Some(status);
                         ex.response_headers =
                             redact_headers(headers.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-                        ex.response_body = Some(body.clone());
+                        ex.response_body = Some(super::recorder::clip_body(&body));
                         if !(200..300).contains(&status) {
                             ex.error = Some(ApiError::from_response(
                                 status,

@@ -141,6 +141,28 @@ pub fn redact_json(body: &str) -> String {
     }
 }
 
+/// How much of a response body the recorder keeps (the inspector shows the start of a body;
+/// a 999-row page is about 1 MB, and keeping hundreds of them whole costs memory and time).
+pub const MAX_RECORDED_BODY: usize = 256 * 1024;
+
+/// The body as recorded: whole up to [`MAX_RECORDED_BODY`] bytes, else its start (cut at a
+/// character boundary) and a note saying how long it was.
+pub fn clip_body(body: &str) -> String {
+    if body.len() <= MAX_RECORDED_BODY {
+        return body.to_string();
+    }
+    let mut end = MAX_RECORDED_BODY;
+    while !body.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!(
+        "{}\n… (graphtui kept the first {} KiB of this {} byte body)",
+        &body[..end],
+        MAX_RECORDED_BODY / 1024,
+        body.len()
+    )
+}
+
 struct Inner {
     list: Mutex<VecDeque<Arc<Exchange>>>,
     capacity: usize,
@@ -244,6 +266,23 @@ impl Recorder {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn large_bodies_are_clipped_at_a_char_boundary_with_a_note() {
+        let small = "{\"value\":[]}";
+        assert_eq!(clip_body(small), small);
+        // 'é' is two bytes: put one across the limit.
+        let big = format!("{}é{}", "a".repeat(MAX_RECORDED_BODY - 1), "b".repeat(1000));
+        let c = clip_body(&big);
+        assert!(c.starts_with(&"a".repeat(MAX_RECORDED_BODY - 1)));
+        assert!(!c.contains('é'));
+        assert!(
+            c.ends_with(&format!("of this {} byte body)", big.len())),
+            "{}",
+            &c[c.len() - 80..]
+        );
+        assert!(c.len() < MAX_RECORDED_BODY + 100);
+    }
 
     #[test]
     fn redacts_authorization_and_form_secrets() {
