@@ -40,7 +40,7 @@ impl GraphBackend {
                 match recorded.recv().await {
                     Ok(x) => {
                         if ex_events
-                            .send(Action::Exchanged(Box::new(convert(&x))))
+                            .send(Action::Exchanged(Box::new(convert(&x, true))))
                             .is_err()
                         {
                             return;
@@ -83,7 +83,9 @@ impl GraphBackend {
     }
 }
 
-fn convert(x: &crate::graph::Exchange) -> Exchange {
+/// The inspector's copy of a recorded exchange; `with_body: false` leaves the body out (the
+/// recorder's own copy already went to the inspector).
+fn convert(x: &crate::graph::Exchange, with_body: bool) -> Exchange {
     Exchange {
         id: x.id,
         method: x.method.clone(),
@@ -91,7 +93,11 @@ fn convert(x: &crate::graph::Exchange) -> Exchange {
         request_headers: x.request_headers.clone(),
         status: x.status,
         response_headers: x.response_headers.clone(),
-        body: x.response_body.clone().unwrap_or_default(),
+        body: if with_body {
+            x.response_body.clone().unwrap_or_default()
+        } else {
+            String::new()
+        },
         duration_ms: x.duration.as_millis() as u64,
         retries: x.attempt,
         error: x.transport_error.clone(),
@@ -122,7 +128,8 @@ impl Backend for GraphBackend {
             };
             let recorded = id.and_then(|id| client.recorder().get(id));
             let mut exchange = match &recorded {
-                Some(x) => convert(x),
+                // A success needs no body copy: the parsed body travels in `Sent`.
+                Some(x) => convert(x, r.is_err()),
                 None => Exchange {
                     method: method.to_string(),
                     url: req.url.clone(),
@@ -136,6 +143,10 @@ impl Backend for GraphBackend {
             match r {
                 Ok(resp) => {
                     let body = serde_json::from_str::<Value>(&resp.body).ok();
+                    if body.is_none() {
+                        // Not JSON: the failure message quotes it.
+                        exchange.body = resp.body;
+                    }
                     Sent { exchange, body }
                 }
                 Err(GraphError::Api(e)) => {

@@ -64,6 +64,9 @@ pub fn update(m: &mut Model, a: Action) -> Vec<Command> {
                 if e.diagnosis.is_none() && x.diagnosis.is_some() {
                     e.diagnosis = x.diagnosis;
                 }
+                if e.body.is_empty() && !x.body.is_empty() {
+                    e.body = x.body;
+                }
                 return vec![];
             }
             m.exchanges.push(*x);

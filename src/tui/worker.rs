@@ -337,13 +337,18 @@ impl Ctx {
     async fn send(&self, req: Request) -> Sent {
         let _guard = InFlight::new(&self.tx);
         let mut sent = self.backend.send(req, self.tx.clone()).await;
-        // Recorded exchanges keep the recorder's id; others get one from a separate range.
-        if sent.exchange.id == 0 {
+        // Recorded exchanges keep the recorder's id (and reach the inspector from the
+        // recorder); others get one from a separate range and are sent from here. A failed
+        // one is sent either way, before its `Failed`, with the doctor's diagnosis.
+        let recorded = sent.exchange.id != 0;
+        if !recorded {
             sent.exchange.id = self.ids.fetch_add(1, Ordering::Relaxed);
         }
-        let _ = self
-            .tx
-            .send(Action::Exchanged(Box::new(sent.exchange.clone())));
+        if !recorded || !sent.ok() {
+            let _ = self
+                .tx
+                .send(Action::Exchanged(Box::new(sent.exchange.clone())));
+        }
         sent
     }
 

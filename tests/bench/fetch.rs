@@ -516,7 +516,7 @@ async fn fan_out() {
     }
     let concurrent = FanRow {
         task: "why is Megan in Nest L1",
-        how: "explorer search: BFS, each level concurrent".into(),
+        how: "explorer search: BFS, one $batch round per level".into(),
         logical: http,
         http,
         wall: Stats::of(&walls),
