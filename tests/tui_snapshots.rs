@@ -425,6 +425,16 @@ fn token_view_and_context_picker() {
     assert!(out.contains("roles:     User.Read.All"), "{out}");
     assert!(out.contains("✗ list groups"), "{out}");
     insta::assert_snapshot!("token_view_app_only", out);
+    // Narrow: the pane wraps and scrolls instead of cutting lines off.
+    update(&mut m, Action::Resize(80, 24));
+    let narrow = render(&m);
+    assert!(narrow.contains("app-only (no user)"), "{narrow}");
+    insta::assert_snapshot!("token_view_app_only_80x24", narrow);
+    for _ in 0..30 {
+        update(&mut m, Action::Down);
+    }
+    assert!(render(&m).contains("organization"), "scrolled to the end");
+    update(&mut m, Action::Resize(120, 30));
     update(&mut m, Action::Back);
     // A failure to read the token is said, not shown as an empty pane.
     update(&mut m, Action::TokenInfo(Err("token store locked".into())));
@@ -446,6 +456,9 @@ fn token_view_and_context_picker() {
     let out = render(&m);
     assert!(out.contains("switch context (now: default"), "{out}");
     insta::assert_snapshot!("context_picker", out);
+    update(&mut m, Action::Resize(80, 24));
+    insta::assert_snapshot!("context_picker_80x24", render(&m));
+    update(&mut m, Action::Resize(120, 30));
     update(&mut m, Action::Down);
     update(&mut m, Action::Down);
     let cmds = update(&mut m, Action::Open);

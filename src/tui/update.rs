@@ -94,6 +94,9 @@ pub fn update(m: &mut Model, a: Action) -> Vec<Command> {
             vec![]
         }
         Action::TokenInfo(r) => {
+            if m.status.as_deref() == Some("reading the token…") {
+                m.status = None;
+            }
             let lines = match r {
                 Ok(l) => l.iter().map(|l| crate::util::sanitize(l)).collect(),
                 Err(e) => vec![format!("No token to show: {}", crate::util::sanitize(&e))],
