@@ -810,6 +810,7 @@ const IMPLIES: &[(&str, &[&str])] = &[
             "Group.ReadWrite.All",
         ],
     ),
+    ("Directory.AccessAsUser.All", &["Directory.Read.All"]),
     (
         "Directory.Read.All",
         &[
@@ -818,6 +819,8 @@ const IMPLIES: &[(&str, &[&str])] = &[
             "GroupMember.Read.All",
             "Device.Read.All",
             "Application.Read.All",
+            "RoleManagement.Read.Directory",
+            "Organization.Read.All",
         ],
     ),
     ("User.ReadWrite.All", &["User.Read.All", "User.ReadWrite"]),
@@ -832,7 +835,10 @@ const IMPLIES: &[(&str, &[&str])] = &[
         &["GroupMember.Read.All", "Group.ReadBasic.All"],
     ),
     ("GroupMember.ReadWrite.All", &["GroupMember.Read.All"]),
-    ("GroupMember.Read.All", &["GroupMember.ReadBasic.All"]),
+    (
+        "GroupMember.Read.All",
+        &["GroupMember.ReadBasic.All", "Group.ReadBasic.All"],
+    ),
     ("Application.ReadWrite.All", &["Application.Read.All"]),
     ("Device.ReadWrite.All", &["Device.Read.All"]),
 ];

@@ -1,75 +1,22 @@
 //! Permission checks from a token's `scp` / `roles`, per graph-facts §10.3 and the API
 //! pages' permission tables. Higher permissions imply lower ones (Directory.Read.All
-//! implies User.Read.All, which implies User.ReadBasic.All, ...).
+//! implies User.Read.All, which implies User.ReadBasic.All, ...), by the permission doctor's
+//! table. User.ReadBasic.All does not include User.Read (one's own full profile and
+//! memberships), as the API pages' least-privilege columns say.
 
 use crate::sandbox::errors::GraphError;
 use crate::sandbox::tenant::Kind;
 use crate::sandbox::tokens::AccessGrant;
 use std::collections::HashSet;
 
-/// Direct implications: holding the left permission grants the right ones.
-const IMPLIES: &[(&str, &[&str])] = &[
-    (
-        "Directory.ReadWrite.All",
-        &[
-            "Directory.Read.All",
-            "User.ReadWrite.All",
-            "Group.ReadWrite.All",
-        ],
-    ),
-    ("Directory.AccessAsUser.All", &["Directory.Read.All"]),
-    (
-        "Directory.Read.All",
-        &[
-            "User.Read.All",
-            "Group.Read.All",
-            "GroupMember.Read.All",
-            "Device.Read.All",
-            "Application.Read.All",
-            "RoleManagement.Read.Directory",
-            "Organization.Read.All",
-        ],
-    ),
-    ("User.ReadWrite.All", &["User.Read.All"]),
-    ("User.Read.All", &["User.ReadBasic.All"]),
-    ("User.ReadBasic.All", &["User.Read"]),
-    ("User.ReadWrite", &["User.Read"]),
-    (
-        "Group.ReadWrite.All",
-        &["Group.Read.All", "GroupMember.ReadWrite.All"],
-    ),
-    (
-        "Group.Read.All",
-        &["GroupMember.Read.All", "Group.ReadBasic.All"],
-    ),
-    ("GroupMember.ReadWrite.All", &["GroupMember.Read.All"]),
-    (
-        "GroupMember.Read.All",
-        &["GroupMember.ReadBasic.All", "Group.ReadBasic.All"],
-    ),
-    ("Application.ReadWrite.All", &["Application.Read.All"]),
-    ("Device.ReadWrite.All", &["Device.Read.All"]),
-];
-
-/// The closure of a permission list under [`IMPLIES`] (case-insensitive input).
+/// The closure of a permission list: the doctor's implication table
+/// ([`crate::doctor::permmap::implied_closure`]), so the sandbox and the permission doctor
+/// agree on what a permission includes. Only permissions the sandbox knows are returned.
 pub fn effective(perms: &[String]) -> HashSet<&'static str> {
-    let mut out: HashSet<&'static str> = HashSet::new();
-    let mut stack: Vec<&'static str> = Vec::new();
-    for p in perms {
-        if let Some(known) = canonical(p) {
-            stack.push(known);
-        }
-    }
-    while let Some(p) = stack.pop() {
-        if out.insert(p) {
-            for (from, to) in IMPLIES {
-                if *from == p {
-                    stack.extend(to.iter().copied());
-                }
-            }
-        }
-    }
-    out
+    crate::doctor::permmap::implied_closure(perms)
+        .iter()
+        .filter_map(|p| canonical(p))
+        .collect()
 }
 
 /// The canonical spelling of a known permission.
@@ -115,8 +62,9 @@ impl Need {
     }
 }
 
+/// `/me` and `/users/{own id or UPN}`: User.Read, or User.ReadBasic.All (basic properties).
 pub const ME: Need = Need {
-    delegated: &[&["User.Read"]],
+    delegated: &[&["User.Read"], &["User.ReadBasic.All"]],
     application: &[],
 };
 pub const USERS_READ: Need = Need::both(&[&["User.ReadBasic.All"]]);

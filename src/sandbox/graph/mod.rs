@@ -423,7 +423,15 @@ fn user_routes(
     match rest {
         [] => {
             require_get(req)?;
-            need(req, if me_path { perm::ME } else { perm::USERS_READ })?;
+            // Reading oneself by id or UPN is the same as /me (User.Read suffices).
+            need(
+                req,
+                if me_path || is_self {
+                    perm::ME
+                } else {
+                    perm::USERS_READ
+                },
+            )?;
             respond_one(req, o, me, "users", false)
         }
         ["manager", tail @ ..] => {
