@@ -1946,6 +1946,18 @@ fn run_command(m: &mut Model, line: &str) -> Vec<Command> {
             m.status = Some(format!("quick jump: users matching '{line}'"));
             run_command(m, &format!("user {line}"))
         }
+        _ if line.chars().count() >= 2
+            && line
+                .chars()
+                .all(|c| c.is_alphanumeric() || matches!(c, '.' | '-' | '_' | '\'')) =>
+        {
+            // A lowercase word: most likely a name too. Say it was not taken as a command.
+            let cmds = run_command(m, &format!("user {line}"));
+            m.status = Some(format!(
+                "':{line}' is not a command: searching users named '{line}…' (Tab lists commands)"
+            ));
+            cmds
+        }
         _ => {
             m.status = Some(format!(
                 "unknown command ':{line}' (try :users, :groups, :me, :user NAME, :get PATH, :help)"
@@ -2566,7 +2578,13 @@ mod tests {
         assert!(
             matches!(&c[0], Command::Fetch { fetch: Fetch::Page { request, .. }, .. } if request.url.contains("startsWith(displayName,'Megan%20Bowen')"))
         );
-        run_command(&mut m, "bogus");
+        // A lowercase word is a name search too, and says it is not a command.
+        let c = run_command(&mut m, "megan");
+        assert!(
+            matches!(&c[0], Command::Fetch { fetch: Fetch::Page { request, .. }, .. } if request.url.contains("startsWith(displayName,'megan')"))
+        );
+        assert!(m.status.as_deref().unwrap().contains("is not a command"));
+        run_command(&mut m, "/bogus?");
         assert!(m.status.as_deref().unwrap().contains("unknown command"));
     }
 
