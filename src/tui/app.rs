@@ -69,7 +69,12 @@ pub fn key_action(m: &Model, keys: &KeyMap, k: KeyEvent) -> Option<Action> {
     if raw {
         return Some(Action::Key(k));
     }
-    Some(keys.action(&k).unwrap_or(Action::Key(k)))
+    match keys.action(&k) {
+        // The quit key closes an overlay first (ctrl-c above always quits).
+        Some(Action::Quit) if m.overlay.is_some() => Some(Action::Back),
+        Some(a) => Some(a),
+        None => Some(Action::Key(k)),
+    }
 }
 
 /// Maps a terminal event to an action.

@@ -28,6 +28,10 @@ pub struct Model {
     pub history: BTreeMap<String, Vec<String>>,
     /// Contexts `:ctx` can switch to: (profile name, what it is).
     pub contexts: Vec<(String, String)>,
+    /// The overlay the help screen was opened over (back to it when help closes).
+    pub under_help: Option<Box<Overlay>>,
+    /// How far the help screen is scrolled.
+    pub help_scroll: u16,
     /// The signed-in token's claims (decoded locally), for "will this work?" checks.
     pub claims: Option<Box<crate::doctor::Claims>>,
     pub quit: bool,
@@ -681,6 +685,8 @@ impl Model {
             history: BTreeMap::new(),
             contexts: vec![],
             claims: None,
+            under_help: None,
+            help_scroll: 0,
             quit: false,
         }
     }

@@ -164,6 +164,9 @@ pub fn update(m: &mut Model, a: Action) -> Vec<Command> {
             tenant_id,
         } => {
             m.signin = None;
+            if m.status.as_deref().is_some_and(|s| s.ends_with("signing in…")) {
+                m.status = None;
+            }
             m.header.account = Some(crate::util::sanitize(&account));
             if let Some(t) = tenant_id {
                 m.header.tenant_id = t;
@@ -199,9 +202,21 @@ pub fn update(m: &mut Model, a: Action) -> Vec<Command> {
             generation,
             value,
         } => {
+            let rows_visible = m.list_rows();
             if let Some(v) = view_mut(m, slot, generation)
                 && let Body::Detail(d) = &mut v.body
             {
+                // `:get` of a collection: show it as a list (pages, sort, filter, export).
+                if d.kind == Kind::Object
+                    && let Some(items) = value.get("value").and_then(Value::as_array)
+                {
+                    let l = list_of_collection(&d.path, items.clone(), &value);
+                    v.body = Body::List(Box::new(l));
+                    if let Body::List(l) = &mut v.body {
+                        keep_visible(l, rows_visible);
+                    }
+                    return vec![];
+                }
                 d.kind = Kind::of(&value, d.kind);
                 v.title = format!("{} {}", d.kind.label(), display_name(&value));
                 d.value = Some(value);
@@ -250,7 +265,23 @@ pub fn update(m: &mut Model, a: Action) -> Vec<Command> {
                     exchange,
                 };
                 match &mut v.body {
-                    Body::List(l) => l.load = load,
+                    Body::List(l) => {
+                        // The first page of a new query failed: the rows on screen belong
+                        // to the previous query and must not pass for its answer.
+                        if matches!(l.load, Load::Loading { pages: 0, .. }) {
+                            l.rows.clear();
+                            l.haystack.clear();
+                            l.depth.clear();
+                            l.expanded.clear();
+                            l.count = None;
+                            l.next_link = None;
+                            l.sorted = None;
+                            l.cursor = 0;
+                            l.offset = 0;
+                            recompute_order(l);
+                        }
+                        l.load = load
+                    }
                     Body::Detail(d) => d.load = load,
                     Body::Why(w) => w.load = load,
                 }
@@ -507,6 +538,8 @@ fn keep_visible(l: &mut ListView, rows: usize) {
 }
 
 fn new_view(m: &mut Model, title: String, body: Body) -> (u64, u64) {
+    // A message about the previous screen does not belong to the new one.
+    m.status = None;
     let slot = m.next_slot;
     m.next_slot += 1;
     let generation = m.next_generation;
@@ -518,6 +551,85 @@ fn new_view(m: &mut Model, title: String, body: Body) -> (u64, u64) {
         body,
     });
     (slot, generation)
+}
+
+/// The kind of the objects a collection path lists (`/users`, `/groups/{id}/owners` → mixed).
+fn kind_of_path(path: &str) -> Kind {
+    let p = path.split('?').next().unwrap_or(path);
+    let p = p
+        .rsplit_once("/v1.0")
+        .or_else(|| p.rsplit_once("/beta"))
+        .map_or(p, |(_, rest)| rest);
+    let segs: Vec<&str> = p.split('/').filter(|s| !s.is_empty()).collect();
+    match segs.as_slice() {
+        [one] | [one, "delta()" | "delta"] => match *one {
+            "users" => Kind::User,
+            "groups" => Kind::Group,
+            "devices" => Kind::Device,
+            "servicePrincipals" => Kind::ServicePrincipal,
+            "contacts" => Kind::Contact,
+            _ => Kind::Object,
+        },
+        [.., last] => last
+            .rsplit_once("microsoft.graph.")
+            .and_then(|(_, t)| Kind::from_odata_type(t))
+            .unwrap_or(Kind::Object),
+        _ => Kind::Object,
+    }
+}
+
+/// A list view of a collection fetched with `:get` (its first page in `body`).
+fn list_of_collection(path: &str, items: Vec<Value>, body: &Value) -> ListView {
+    let kind = items
+        .first()
+        .map_or(kind_of_path(path), |i| Kind::of(i, kind_of_path(path)));
+    let mut l = ListView::new(
+        kind,
+        Source {
+            path: path.split('?').next().unwrap_or(path).to_string(),
+            transitive_path: None,
+            transitive: false,
+            queryable: false,
+            owner: None,
+        },
+    );
+    if kind == Kind::Object {
+        // Columns from what the objects carry: the usual ones first, then others.
+        let keys: Vec<String> = items
+            .first()
+            .and_then(Value::as_object)
+            .map(|o| o.keys().cloned().collect())
+            .unwrap_or_default();
+        let mut cols: Vec<String> = ["@odata.type", "displayName", "userPrincipalName", "mail", "id"]
+            .iter()
+            .filter(|c| keys.iter().any(|k| k == *c))
+            .map(|c| c.to_string())
+            .collect();
+        for k in keys {
+            if cols.len() >= 6 {
+                break;
+            }
+            if !cols.contains(&k) && !k.starts_with('@') {
+                cols.push(k);
+            }
+        }
+        if !cols.is_empty() {
+            l.columns = cols;
+        }
+    }
+    l.request_url = path.to_string();
+    l.count = body.get("@odata.count").and_then(Value::as_u64);
+    l.next_link = body
+        .get("@odata.nextLink")
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    for it in items {
+        l.haystack.push(&haystack_of(&it, &l.columns));
+        l.depth.push(0);
+        l.rows.push(it);
+    }
+    recompute_order(&mut l);
+    l
 }
 
 /// Opens a queryable collection as a new list view and starts loading it.
@@ -685,10 +797,7 @@ fn signin_action(m: &mut Model, a: Action) -> Vec<Command> {
             }
             None => vec![],
         },
-        Action::Help => {
-            m.overlay = Some(Overlay::Help);
-            vec![]
-        }
+        Action::Help => open_help(m),
         _ => vec![],
     }
 }
@@ -799,10 +908,7 @@ fn main_action(m: &mut Model, a: Action) -> Vec<Command> {
             vec![]
         }
         Action::Open => open_selected(m),
-        Action::Help => {
-            m.overlay = Some(Overlay::Help);
-            vec![]
-        }
+        Action::Help => open_help(m),
         Action::SupportBundle => support_bundle(m, None),
         Action::Token => {
             m.status = Some("reading the token…".into());
@@ -1433,20 +1539,53 @@ fn history_key(l: &ListView) -> String {
     parts.join("/")
 }
 
+/// Opens help over whatever is shown (an overlay comes back when help closes).
+fn open_help(m: &mut Model) -> Vec<Command> {
+    m.help_scroll = 0;
+    m.under_help = m.overlay.take().map(Box::new);
+    m.overlay = Some(Overlay::Help);
+    vec![]
+}
+
 fn overlay_action(m: &mut Model, a: Action) -> Vec<Command> {
     let Some(ov) = m.overlay.as_mut() else {
         return vec![];
     };
     match ov {
         Overlay::Help => {
-            if matches!(a, Action::Back | Action::Help | Action::Open) {
-                m.overlay = None;
-            } else if let Action::Key(k) = a
-                && k.code == KeyCode::Esc
-            {
-                m.overlay = None;
+            let close = match a {
+                Action::Back | Action::Help | Action::Open => true,
+                Action::Key(k) => k.code == KeyCode::Esc,
+                Action::Down | Action::Scroll(1..) => {
+                    m.help_scroll = m.help_scroll.saturating_add(1);
+                    false
+                }
+                Action::Up | Action::Scroll(..=0) => {
+                    m.help_scroll = m.help_scroll.saturating_sub(1);
+                    false
+                }
+                Action::PageDown => {
+                    m.help_scroll = m.help_scroll.saturating_add(10);
+                    false
+                }
+                Action::PageUp => {
+                    m.help_scroll = m.help_scroll.saturating_sub(10);
+                    false
+                }
+                Action::Top => {
+                    m.help_scroll = 0;
+                    false
+                }
+                _ => false,
+            };
+            if close {
+                // Back to the overlay help was opened over (the inspector, say).
+                m.overlay = m.under_help.take().map(|b| *b);
             }
             vec![]
+        }
+        Overlay::Inspector(_) | Overlay::Text(_) | Overlay::Pick(_) if a == Action::Help => {
+            open_help(m)
         }
         Overlay::Inspector(i) => {
             let n = m.exchanges.len();
@@ -1868,7 +2007,13 @@ fn run_command(m: &mut Model, line: &str) -> Vec<Command> {
             }
         }
         "get" if !arg.is_empty() => {
-            let path = strip_root(arg);
+            let path = match graph_target(arg, &m.header.graph_base) {
+                Ok(p) => p,
+                Err(e) => {
+                    m.status = Some(e);
+                    return vec![];
+                }
+            };
             let title = format!("get {path}");
             let cmds = push_detail(m, Kind::Object, path, title);
             if let Some(Body::Detail(d)) = m.stack.last_mut().map(|v| &mut v.body) {
@@ -1932,10 +2077,7 @@ fn run_command(m: &mut Model, line: &str) -> Vec<Command> {
             };
             export(m, c)
         }
-        "help" => {
-            m.overlay = Some(Overlay::Help);
-            vec![]
-        }
+        "help" => open_help(m),
         "quit" | "q" => {
             m.quit = true;
             vec![Command::Quit]
@@ -1943,8 +2085,9 @@ fn run_command(m: &mut Model, line: &str) -> Vec<Command> {
         "" => vec![],
         _ if line.contains('@') || line.contains(' ') || line.chars().any(char::is_uppercase) => {
             // Quick jump: a name or UPN typed straight into the palette.
+            let cmds = run_command(m, &format!("user {line}"));
             m.status = Some(format!("quick jump: users matching '{line}'"));
-            run_command(m, &format!("user {line}"))
+            cmds
         }
         _ if line.chars().count() >= 2
             && line
@@ -1965,6 +2108,29 @@ fn run_command(m: &mut Model, line: &str) -> Vec<Command> {
             vec![]
         }
     }
+}
+
+/// What `:get` sends for `s`: a path relative to the versioned root as is, a pasted URL of
+/// the configured Graph host as the absolute URL (its own API version kept). A URL of any
+/// other host is refused: the token goes only to the configured Graph host.
+fn graph_target(s: &str, graph_base: &str) -> Result<String, String> {
+    let s = s.trim();
+    let Ok(u) = url::Url::parse(s) else {
+        return Ok(strip_root(s));
+    };
+    let base = url::Url::parse(graph_base).map_err(|e| format!("bad Graph base: {e}"))?;
+    if u.origin() != base.origin() {
+        return Err(format!(
+            "not sent: '{}' is not the Graph host of this context ({}); the token goes only there",
+            crate::util::sanitize(u.host_str().unwrap_or("?")),
+            base.origin().ascii_serialization()
+        ));
+    }
+    let versioned = ["/v1.0/", "/beta/"].iter().any(|v| u.path().starts_with(v));
+    if !versioned {
+        return Err("not sent: a Graph URL starts with /v1.0/ or /beta/".into());
+    }
+    Ok(u.to_string())
 }
 
 /// Turns a pasted Graph URL into a path relative to the versioned root.
@@ -2567,13 +2733,31 @@ mod tests {
         assert!(
             matches!(&c[0], Command::Fetch { fetch: Fetch::Page { request, .. }, .. } if request.url.contains("startsWith(displayName,'Adele')"))
         );
+        m.header.graph_base = "https://graph.microsoft.com/v1.0".into();
+        // A pasted URL of this context's Graph host goes as is (its API version kept).
         let c = run_command(
             &mut m,
-            "get https://graph.microsoft.com/v1.0/organization?$select=id",
+            "get https://graph.microsoft.com/beta/organization?$select=id",
         );
+        assert!(
+            matches!(&c[0], Command::Fetch { fetch: Fetch::Object(r), .. } if r.url == "https://graph.microsoft.com/beta/organization?$select=id"),
+            "{c:?}"
+        );
+        let c = run_command(&mut m, "get /organization?$select=id");
         assert!(
             matches!(&c[0], Command::Fetch { fetch: Fetch::Object(r), .. } if r.url == "/organization?$select=id")
         );
+        // Another host never gets the request (nor the token).
+        let views = m.stack.len();
+        for foreign in [
+            "get https://evil.example.com/v1.0/me",
+            "get https://graph.microsoft.us/v1.0/me",
+            "get http://graph.microsoft.com/v1.0/me",
+        ] {
+            assert!(run_command(&mut m, foreign).is_empty(), "{foreign}");
+            assert!(m.status.as_deref().unwrap().starts_with("not sent"), "{foreign}");
+        }
+        assert_eq!(m.stack.len(), views);
         let c = run_command(&mut m, "Megan Bowen");
         assert!(
             matches!(&c[0], Command::Fetch { fetch: Fetch::Page { request, .. }, .. } if request.url.contains("startsWith(displayName,'Megan%20Bowen')"))

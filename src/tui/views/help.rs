@@ -6,14 +6,18 @@ use crate::tui::update::COMMANDS;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 /// Draws the help overlay: the keys of the context under it first, then every key.
 pub fn draw(f: &mut Frame, area: Rect, m: &Model, ui: &Ui) {
     let t = ui.theme;
-    let r = centered(area, 110, area.height.saturating_sub(2));
+    let r = centered(
+        area,
+        area.width.saturating_sub(4).min(150),
+        area.height.saturating_sub(2),
+    );
     f.render_widget(Clear, r);
-    let (context, here) = context_keys_under(m, None);
+    let (context, here) = context_keys_under(m, m.under_help.as_deref());
     let mut left: Vec<Line> = vec![Line::from(Span::styled(
         format!("Keys here ({context})"),
         t.accent,
@@ -77,17 +81,35 @@ pub fn draw(f: &mut Frame, area: Rect, m: &Model, ui: &Ui) {
     right.push(Line::from("Enter keeps it, Esc clears it"));
     let block = Block::default()
         .borders(Borders::ALL)
-        .title(" help (Esc closes; keys are rebindable in the config file [keys]) ");
+        .title(" help (↑↓ PgUp/PgDn scroll · Esc closes · keys are rebindable in the config file [keys]) ");
     let inner = block.inner(r);
     f.render_widget(block, r);
     if inner.width >= 90 {
         let [a, b] = Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)])
             .areas(inner);
-        f.render_widget(Paragraph::new(left), a);
-        f.render_widget(Paragraph::new(right), b);
+        let max = left.len().max(right.len()).saturating_sub(1) as u16;
+        let scroll = m.help_scroll.min(max);
+        f.render_widget(
+            Paragraph::new(left)
+                .wrap(Wrap { trim: false })
+                .scroll((scroll, 0)),
+            a,
+        );
+        f.render_widget(
+            Paragraph::new(right)
+                .wrap(Wrap { trim: false })
+                .scroll((scroll, 0)),
+            b,
+        );
     } else {
         left.push(Line::from(""));
         left.extend(right);
-        f.render_widget(Paragraph::new(left), inner);
+        let scroll = m.help_scroll.min(left.len().saturating_sub(1) as u16);
+        f.render_widget(
+            Paragraph::new(left)
+                .wrap(Wrap { trim: false })
+                .scroll((scroll, 0)),
+            inner,
+        );
     }
 }
