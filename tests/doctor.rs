@@ -1142,6 +1142,7 @@ mod bundle {
             cloud: Cloud::Global,
             client_id: Some("14d82eec-204b-4c2f-b7e8-296a70dab67e"),
             graph_root: None,
+            cloud_name: None,
         });
         for want in [
             "request:             GET https://graph.microsoft.com/v1.0/users?$top=5&$skiptoken=REDACTED\n",

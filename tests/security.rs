@@ -394,6 +394,7 @@ async fn recorder_copies_bundles_and_errors_hold_no_token_or_secret() {
             cloud: Default::default(),
             client_id: Some(SANDBOX_APP_ID),
             graph_root: None,
+            cloud_name: None,
         });
         assert_clean("a support bundle", &bundle, &secrets);
     }

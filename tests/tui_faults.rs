@@ -170,7 +170,8 @@ fn panic_after_sign_in_restores_the_terminal_and_prints_no_token() {
 
 #[test]
 fn load_all_under_the_full_fault_mix_gets_every_user() {
-    let s = Session::explorer("mix", "GRAPHTUI_DEMO_USERS=3000");
+    // Load all asks for pages of 999: 12 000 users is 13 pages, enough for every fault.
+    let s = Session::explorer("mix", "GRAPHTUI_DEMO_USERS=12000");
     s.sign_in();
     let addr = s.sandbox_addr();
     let info = control(&addr, "GET", "/_sandbox", "");
@@ -184,7 +185,7 @@ fn load_all_under_the_full_fault_mix_gets_every_user() {
         &addr,
         "POST",
         "/_sandbox/faults",
-        r#"{"throttle_every":10,"retry_after":0.3,"status_503_rate":0.02,"drop_every":23,"truncate_every":29,"expire_tokens_after":15,"seed":3,"path_prefix":"/v1.0/users"}"#,
+        r#"{"throttle_every":4,"retry_after":0.3,"status_503_rate":0.02,"drop_every":7,"truncate_every":9,"expire_tokens_after":6,"seed":3,"path_prefix":"/v1.0/users"}"#,
     );
     s.keys(&["A"]);
     // The count is shown with thousands separators: "3,000 loaded".

@@ -536,6 +536,25 @@ fn query_bar_says_whether_the_token_allows_the_request() {
 }
 
 #[test]
+fn q_closes_an_overlay_and_ctrl_c_always_quits() {
+    use graphtui::tui::app::key_action;
+    let keys = KeyMap::default();
+    let q = KeyEvent::new(KeyCode::Char('q'), KeyModifiers::NONE);
+    let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
+    let mut m = users_list(120, 30, 3);
+    assert_eq!(key_action(&m, &keys, q), Some(Action::Quit));
+    update(&mut m, Action::Exchanged(Box::new(exchange_403())));
+    update(&mut m, Action::Inspector);
+    assert_eq!(key_action(&m, &keys, q), Some(Action::Back));
+    assert_eq!(key_action(&m, &keys, ctrl_c), Some(Action::Quit));
+    // ? over the inspector, and back to the inspector when help closes.
+    update(&mut m, Action::Help);
+    assert!(render(&m).contains("Keys here (inspector)"));
+    update(&mut m, Action::Back);
+    assert!(render(&m).contains("exchange 1 of 1"));
+}
+
+#[test]
 fn help_lists_the_keys_of_the_current_context_first() {
     let mut m = detail(false);
     update(&mut m, Action::Resize(110, 70));

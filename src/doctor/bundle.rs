@@ -30,6 +30,8 @@ pub struct BundleInput<'a> {
     pub client_id: Option<&'a str>,
     /// The Graph root actually used, when it is not the cloud's (a sandbox or custom endpoint).
     pub graph_root: Option<&'a str>,
+    /// A name for the cloud other than its label (the demo sandbox).
+    pub cloud_name: Option<&'a str>,
 }
 
 fn header<'a>(h: &'a Headers, name: &str) -> Option<&'a str> {
@@ -131,7 +133,7 @@ pub fn support_bundle(input: &BundleInput<'_>) -> String {
         "cloud",
         Some(format!(
             "{} ({})",
-            input.cloud.label(),
+            input.cloud_name.unwrap_or(input.cloud.label()),
             input.graph_root.unwrap_or(input.cloud.graph_root())
         )),
     );

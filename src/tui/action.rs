@@ -252,6 +252,8 @@ pub enum Command {
         stem: String,
         extension: &'static str,
         contents: String,
+        /// What was exported (`100 rows; PARTIAL: …`), for the status line.
+        note: String,
     },
     /// Save the support bundle of an exchange as `bundles/bundle-<time>-<exchange>.txt` in the
     /// data directory (0600).

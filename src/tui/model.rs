@@ -403,12 +403,18 @@ pub struct ListView {
     pub request_url: String,
     /// Headers of that request (sent again on every page).
     pub request_headers: Vec<(String, String)>,
+    /// Rows per page asked of Graph (`$top`), for the expected page count.
+    pub page_size: u32,
+    /// Where to put the cursor when a restarted load's first page arrives.
+    pub keep_cursor: Option<usize>,
     /// Lower-cased searchable text per row for the local filter (same indices as `rows`).
     pub haystack: Haystack,
     /// Tree depth per row (direct-reports trees; 0 elsewhere), same indices as `rows`.
     pub depth: Vec<u8>,
     /// Ids of expanded tree rows.
     pub expanded: Vec<String>,
+    /// Ids of tree rows known to have no children (expanded once, nothing came).
+    pub leaves: Vec<String>,
     /// Every row index in the order of `sort`, for (sort, row count) — kept so the local
     /// filter does not re-sort on each keystroke. `None` when rows or sort changed.
     pub sorted: Option<SortedRows>,
@@ -506,9 +512,12 @@ impl ListView {
             offset: 0,
             request_url: String::new(),
             request_headers: vec![],
+            page_size: PAGE_SIZE,
+            keep_cursor: None,
             haystack: Haystack::default(),
             depth: vec![],
             expanded: vec![],
+            leaves: vec![],
             sorted: None,
             filter_undo: vec![],
         }
@@ -587,6 +596,14 @@ impl Exchange {
     /// True for transport errors and 4xx/5xx.
     pub fn failed(&self) -> bool {
         self.error.is_some() || self.status.is_none_or(|s| s >= 400)
+    }
+    /// A device-code poll answered "not yet" (`authorization_pending` / `slow_down`): a
+    /// 400 by protocol, not a failure anyone needs to look at.
+    pub fn pending_poll(&self) -> bool {
+        self.status == Some(400)
+            && self.method.eq_ignore_ascii_case("POST")
+            && (self.body.contains("\"authorization_pending\"")
+                || self.body.contains("\"slow_down\""))
     }
 }
 

@@ -52,7 +52,8 @@ impl Theme {
     pub fn light() -> Theme {
         Theme {
             header: Style::default().fg(Color::White).bg(Color::Blue),
-            dim: Style::default().fg(Color::Gray),
+            // ANSI 8 ("bright black"): silver (7) is near invisible on white.
+            dim: Style::default().fg(Color::DarkGray),
             accent: Style::default()
                 .fg(Color::Blue)
                 .add_modifier(Modifier::BOLD),
@@ -100,5 +101,32 @@ impl Theme {
 impl Default for Theme {
     fn default() -> Self {
         Theme::dark()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn light_theme_text_never_uses_pale_greys_or_white() {
+        let t = Theme::light();
+        let pale = [Color::Gray, Color::White, Color::Yellow, Color::LightYellow];
+        for (name, s) in [
+            ("dim", t.dim),
+            ("accent", t.accent),
+            ("key", t.key),
+            ("warn", t.warn),
+            ("json_str", t.json_str),
+            ("json_key", t.json_key),
+            ("ok", t.ok),
+            ("error", t.error),
+        ] {
+            assert!(
+                s.fg.is_none_or(|c| !pale.contains(&c)),
+                "{name} is {:?} on a light background",
+                s.fg
+            );
+        }
     }
 }

@@ -211,12 +211,13 @@ impl Worker {
                 stem,
                 extension,
                 contents,
+                note,
             } => {
                 let dir = self.data_dir.join("exports");
                 let tx = self.tx.clone();
                 tokio::spawn(async move {
                     let msg = match write_export(&dir, &stem, extension, &contents).await {
-                        Ok(p) => format!("exported to {}", p.display()),
+                        Ok(p) => format!("exported to {} ({note})", p.display()),
                         Err(e) => format!("export failed: {e}"),
                     };
                     let _ = tx.send(Action::Status(msg));
@@ -293,11 +294,22 @@ async fn write_export(
             format!("{stem}-{n}.{ext}")
         };
         let p = dir.join(name);
-        if tokio::fs::try_exists(&p).await.unwrap_or(false) {
-            continue;
+        // Never overwrite an earlier export: a new name when this one exists.
+        let f = tokio::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&p)
+            .await;
+        match f {
+            Ok(mut f) => {
+                use tokio::io::AsyncWriteExt;
+                f.write_all(contents.as_bytes()).await?;
+                f.flush().await?;
+                return Ok(p);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e),
         }
-        tokio::fs::write(&p, contents).await?;
-        return Ok(p);
     }
     Err(std::io::Error::other("too many exports with this name"))
 }
@@ -1027,19 +1039,25 @@ mod tests {
         let mut h = BTreeMap::new();
         h.insert("/users".to_string(), vec!["$top=5".to_string()]);
         w.run(Command::SaveHistory(h.clone()));
-        w.run(Command::Export {
-            stem: "Users".into(),
-            extension: "csv",
-            contents: "id\n1\n".into(),
-        });
-        let r = results(&mut rx).await;
-        assert!(
-            matches!(&r[0], Action::Status(s) if s.starts_with("exported to")),
-            "{r:?}"
-        );
+        for contents in ["id\n1\n", "id\n2\n"] {
+            w.run(Command::Export {
+                stem: "Users".into(),
+                extension: "csv",
+                contents: contents.into(),
+                note: "1 rows; PARTIAL: 1 of 2 loaded".into(),
+            });
+            let r = results(&mut rx).await;
+            assert!(
+                matches!(&r[0], Action::Status(s) if s.starts_with("exported to") && s.contains("PARTIAL")),
+                "{r:?}"
+            );
+        }
         assert_eq!(load_history(dir.path()), h);
+        // The second export did not overwrite the first.
         let csv = std::fs::read_to_string(dir.path().join("exports/Users.csv")).unwrap();
         assert_eq!(csv, "id\n1\n");
+        let csv = std::fs::read_to_string(dir.path().join("exports/Users-1.csv")).unwrap();
+        assert_eq!(csv, "id\n2\n");
     }
 
     #[tokio::test]

@@ -12,10 +12,6 @@ use unicode_width::UnicodeWidthStr;
 pub fn draw(f: &mut Frame, area: Rect, m: &Model, ui: &Ui) {
     let h = &m.header;
     let t = ui.theme;
-    let tenant = match &h.tenant_name {
-        Some(n) => format!("{n} ({})", h.tenant_id),
-        None => h.tenant_id.clone(),
-    };
     let mut right: Vec<Span> = vec![];
     if let Some(s) = h.throttled {
         right.push(Span::styled(
@@ -42,17 +38,23 @@ pub fn draw(f: &mut Frame, area: Rect, m: &Model, ui: &Ui) {
     if h.demo {
         right.push(Span::styled(" DEMO ", t.badge));
     }
-    let right_w: usize = right.iter().map(|s| s.content.width()).sum();
-    let left = format!(
-        " graphtui │ {} │ {} │ {} │ {} │ {} ",
-        h.profile,
-        tenant,
-        h.cloud,
-        h.account.as_deref().unwrap_or("not signed in"),
-        h.api_version
-    );
+    let mut right_w: usize = right.iter().map(|s| s.content.width()).sum();
+    if right_w + 100 > area.width as usize {
+        // Narrow: short badges, so the context keeps its room.
+        for s in &mut right {
+            let short = match s.content.trim() {
+                "READ-ONLY" => Some(" RO "),
+                "○ idle" => Some(" ○ "),
+                _ => None,
+            };
+            if let Some(x) = short {
+                s.content = x.into();
+            }
+        }
+        right_w = right.iter().map(|s| s.content.width()).sum();
+    }
+    let left = context_line(m, (area.width as usize).saturating_sub(right_w));
     let avail = (area.width as usize).saturating_sub(right_w);
-    let left = truncate(&left, avail);
     let pad = avail.saturating_sub(left.width());
     let mut spans = vec![
         Span::styled(left, t.header),
@@ -60,4 +62,62 @@ pub fn draw(f: &mut Frame, area: Rect, m: &Model, ui: &Ui) {
     ];
     spans.extend(right);
     f.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// The header's context text, made to fit `avail` columns: every field stays (profile,
+/// tenant, cloud, account, API version); long ones are shortened first, the tenant id to its
+/// first 8 characters, then names and the account cut with `…`.
+pub fn context_line(m: &Model, avail: usize) -> String {
+    let h = &m.header;
+    let account = h.account.as_deref().unwrap_or("not signed in");
+    let short_id = |id: &str| {
+        if id.chars().count() > 12 && id.contains('-') {
+            format!("{}…", id.chars().take(8).collect::<String>())
+        } else {
+            id.to_string()
+        }
+    };
+    let tenant_full = match &h.tenant_name {
+        Some(n) => format!("{n} ({})", h.tenant_id),
+        None => h.tenant_id.clone(),
+    };
+    let tenant_short = match &h.tenant_name {
+        Some(n) => format!("{n} ({})", short_id(&h.tenant_id)),
+        None => short_id(&h.tenant_id),
+    };
+    let fmt = |prefix: &str, profile: &str, tenant: &str, account: &str| {
+        format!(
+            "{prefix}{profile} │ {tenant} │ {} │ {account} │ {} ",
+            h.cloud, h.api_version
+        )
+    };
+    let tries = [
+        fmt(" graphtui │ ", &h.profile, &tenant_full, account),
+        fmt(" graphtui │ ", &h.profile, &tenant_short, account),
+        fmt(" ", &h.profile, &tenant_short, account),
+        fmt(
+            " ",
+            &truncate(&h.profile, 14),
+            &truncate(&tenant_short, 26),
+            &truncate(account, 28),
+        ),
+        fmt(
+            " ",
+            &truncate(&h.profile, 10),
+            &truncate(&tenant_short, 16),
+            &truncate(account, 18),
+        ),
+        fmt(
+            " ",
+            &truncate(&h.profile, 8),
+            &truncate(&short_id(&h.tenant_id), 10),
+            &truncate(account, 12),
+        ),
+    ];
+    for t in &tries {
+        if t.width() <= avail {
+            return t.clone();
+        }
+    }
+    truncate(&tries[tries.len() - 1], avail)
 }

@@ -79,9 +79,9 @@ pub fn draw(f: &mut Frame, area: Rect, m: &Model, ui: &Ui) {
         "type to narrow loaded rows (fuzzy, per column);",
     ));
     right.push(Line::from("Enter keeps it, Esc clears it"));
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .title(" help (↑↓ PgUp/PgDn scroll · Esc closes · keys are rebindable in the config file [keys]) ");
+    let block = Block::default().borders(Borders::ALL).title(
+        " help (↑↓ PgUp/PgDn scroll · Esc closes · keys are rebindable in the config file [keys]) ",
+    );
     let inner = block.inner(r);
     f.render_widget(block, r);
     if inner.width >= 90 {

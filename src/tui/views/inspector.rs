@@ -28,6 +28,7 @@ pub fn draw(f: &mut Frame, area: Rect, m: &Model, i: &Inspector, ui: &Ui) {
             .take(h)
             .map(|(n, x)| {
                 let status = match (x.status, &x.error) {
+                    _ if x.pending_poll() => "…".into(),
                     (Some(s), _) => s.to_string(),
                     (None, _) => "ERR".into(),
                 };
@@ -36,13 +37,20 @@ pub fn draw(f: &mut Frame, area: Rect, m: &Model, i: &Inspector, ui: &Ui) {
                     .split_once("/v1.0")
                     .map_or(path.clone(), |(_, p)| p.to_string());
                 let line = Line::from(vec![
+                    Span::raw(if n == i.selected { "›" } else { " " }),
                     Span::styled(
                         format!("{status:>3} "),
-                        if x.failed() { t.error } else { t.ok },
+                        if x.pending_poll() {
+                            t.dim
+                        } else if x.failed() {
+                            t.error
+                        } else {
+                            t.ok
+                        },
                     ),
                     Span::raw(truncate(
                         &format!("{} {path}", x.method),
-                        (list_w - 6) as usize,
+                        (list_w - 7) as usize,
                     )),
                 ]);
                 if n == i.selected {

@@ -130,8 +130,17 @@ pub fn draw(f: &mut Frame, area: Rect, l: &ListView, ui: &Ui) {
                     let text = cell(v, c);
                     if tree && ci == 0 {
                         let d = l.depth.get(i).copied().unwrap_or(0) as usize;
-                        let open = object_id(v).is_some_and(|id| l.expanded.contains(&id));
-                        format!("{}{} {text}", "  ".repeat(d), if open { "▾" } else { "▸" })
+                        let id = object_id(v);
+                        let open = id.as_ref().is_some_and(|id| l.expanded.contains(id));
+                        let leaf = id.as_ref().is_some_and(|id| l.leaves.contains(id));
+                        let mark = if open {
+                            "▾"
+                        } else if leaf {
+                            "·"
+                        } else {
+                            "▸"
+                        };
+                        format!("{}{mark} {text}", "  ".repeat(d))
                     } else {
                         text
                     }

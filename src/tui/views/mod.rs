@@ -110,7 +110,7 @@ fn draw_status(f: &mut Frame, area: Rect, m: &Model, ui: &Ui) {
             Span::styled("/", ui.theme.key),
             Span::raw(d.search.clone()),
             Span::styled(if d.search_editing { "▏" } else { "" }, ui.theme.accent),
-            Span::styled("   Enter: next match", ui.theme.dim),
+            Span::styled(search_position(d), ui.theme.dim),
         ]),
         _ => match &m.status {
             Some(s) => Line::from(Span::raw(s.clone())),
@@ -118,6 +118,29 @@ fn draw_status(f: &mut Frame, area: Rect, m: &Model, ui: &Ui) {
         },
     };
     f.render_widget(Paragraph::new(line), area);
+}
+
+/// `   match 3 of 17 · Enter / n: next` for the raw JSON search.
+fn search_position(d: &crate::tui::model::DetailView) -> String {
+    let Some(v) = &d.value else {
+        return String::new();
+    };
+    if d.search.is_empty() {
+        return String::new();
+    }
+    let needle = d.search.to_lowercase();
+    let lines = crate::tui::update::visible_json_lines(v, &d.folded);
+    let hits: Vec<usize> = lines
+        .iter()
+        .enumerate()
+        .filter(|(_, (_, t))| t.to_lowercase().contains(&needle))
+        .map(|(i, _)| i)
+        .collect();
+    match hits.iter().position(|&i| i == d.cursor) {
+        _ if hits.is_empty() => "   no match".into(),
+        Some(p) => format!("   match {} of {} · Enter / n: next", p + 1, hits.len()),
+        None => format!("   {} matches · Enter / n: next", hits.len()),
+    }
 }
 
 fn draw_hints(f: &mut Frame, area: Rect, m: &Model, ui: &Ui) {

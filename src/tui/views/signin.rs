@@ -46,19 +46,29 @@ pub fn draw(f: &mut Frame, area: Rect, m: &Model, ui: &Ui) {
             );
             lines.push(Line::from(""));
             let rem = s.remaining();
-            lines.push(Line::from(vec![
-                Span::styled(
-                    format!("Code expires in {}:{:02}", rem / 60, rem % 60),
-                    if rem < 60 { t.warn } else { t.dim },
-                ),
-                Span::styled(
-                    format!(
-                        "   ·   waiting for you to sign in (polled {} times)",
-                        s.polls
+            if s.error.is_none() {
+                let polled = match s.polls {
+                    0 => "not polled yet".to_string(),
+                    1 => "polled once".to_string(),
+                    n => format!("polled {n} times"),
+                };
+                lines.push(Line::from(vec![
+                    Span::styled(
+                        format!("Code expires in {}:{:02}", rem / 60, rem % 60),
+                        if rem < 60 { t.warn } else { t.dim },
                     ),
+                    Span::styled(
+                        format!("   ·   waiting for you to sign in ({polled})"),
+                        t.dim,
+                    ),
+                ]));
+            } else {
+                // Stopped (cancelled or failed): no countdown that means nothing any more.
+                lines.push(Line::from(Span::styled(
+                    "This code is no longer being polled.",
                     t.dim,
-                ),
-            ]));
+                )));
+            }
             lines.push(Line::from(""));
             lines.push(Line::from(Span::styled(s.message.clone(), t.dim)));
         }

@@ -60,11 +60,17 @@ pub fn draw(f: &mut Frame, area: Rect, w: &WhyView, ui: &Ui) {
         (Some(WhyResult::Paths(paths)), _) => {
             lines.push(Line::from(Span::styled(
                 format!(
-                    "  {} is a member of {} through {} path{}:",
+                    "  {} is a member of {} through {} shortest path{} ({} hop{}; longer chains may exist too):",
                     w.member,
                     w.group,
                     paths.len(),
-                    if paths.len() == 1 { "" } else { "s" }
+                    if paths.len() == 1 { "" } else { "s" },
+                    paths.first().map_or(0, |p| p.len().saturating_sub(1)),
+                    if paths.first().map_or(0, |p| p.len().saturating_sub(1)) == 1 {
+                        ""
+                    } else {
+                        "s"
+                    }
                 ),
                 t.ok,
             )));
