@@ -501,9 +501,34 @@ fn narrow_order(l: &mut ListView, needle: &str) {
     let hay = &l.haystack;
     l.order
         .retain(|&i| hay.get(i).is_some_and(|h| row_matches(h, needle)));
+    exact_first(l, needle);
     if l.cursor >= l.order.len() {
         l.cursor = l.order.len().saturating_sub(1);
     }
+}
+
+/// Whether every term of `needle` occurs as written (not just as scattered letters) in
+/// some field of the row.
+pub fn row_matches_exactly(hay: &str, needle: &str) -> bool {
+    needle
+        .split_whitespace()
+        .all(|term| hay.split(FIELD_SEP).any(|field| field.contains(term)))
+}
+
+/// Ranks the filtered rows: those matching every term as written first, then the fuzzy
+/// ones, each group in its current (sorted) order. "nest l1" lists "Nest L1" before rows
+/// that only have the letters somewhere.
+fn exact_first(l: &mut ListView, needle: &str) {
+    if needle.trim().is_empty() {
+        return;
+    }
+    let hay = &l.haystack;
+    let (mut exact, fuzzy): (Vec<usize>, Vec<usize>) = l
+        .order
+        .iter()
+        .partition(|&&i| hay.get(i).is_some_and(|h| row_matches_exactly(h, needle)));
+    exact.extend(fuzzy);
+    l.order = exact;
 }
 
 /// Rebuilds the display order from sort and local filter.
@@ -541,6 +566,7 @@ pub fn recompute_order(l: &mut ListView) {
     } else {
         l.order = (0..l.rows.len()).filter(keep).collect();
     }
+    exact_first(l, &needle);
     if let Some(sel) = sel
         && let Some(p) = l.order.iter().position(|&i| i == sel)
     {
@@ -2645,6 +2671,29 @@ mod tests {
     }
 
     #[test]
+    fn local_filter_lists_rows_matching_as_written_first() {
+        let mut m = model();
+        open_collection(&mut m, "Groups", Kind::Group, "/groups", None);
+        let rows = vec![
+            json!({"id": "1", "displayName": "Lee Fernandes", "mail": "lee.fernandes@contoso.test"}),
+            json!({"id": "2", "displayName": "Nestor Lopez"}),
+            json!({"id": "3", "displayName": "Nest L1"}),
+        ];
+        load(&mut m, rows, None);
+        update(&mut m, Action::LocalFilter);
+        for c in "nest l".chars() {
+            update(&mut m, key(c));
+        }
+        let l = m.top_list().unwrap();
+        let names: Vec<String> = l.order.iter().map(|&i| display_name(&l.rows[i])).collect();
+        // "Nest L1" and "Nestor Lopez" have "nest" and "l" as written; Lee only the letters.
+        assert_eq!(names, ["Nestor Lopez", "Nest L1", "Lee Fernandes"]);
+        update(&mut m, key('1'));
+        let l = m.top_list().unwrap();
+        assert_eq!(display_name(&l.rows[l.order[0]]), "Nest L1");
+    }
+
+    #[test]
     fn local_filter_is_fuzzy_and_sort_toggles() {
         let mut m = model();
         open_collection(&mut m, "Users", Kind::User, "/users", None);
@@ -2726,6 +2775,11 @@ mod tests {
         }
         assert_eq!(same_as_full(&mut m), 300);
         assert!(fuzzy_match("zoë o'brien", "zë'b") && !fuzzy_match("zoë", "zeo"));
+        assert!(row_matches_exactly("nest l1\u{1f}id\u{1f}", "nest l1"));
+        assert!(!row_matches_exactly(
+            "lee fernandes\u{1f}lee@contoso\u{1f}",
+            "nest l"
+        ));
         assert!(fuzzy_match("user 00019", "u 19") && !fuzzy_match("ab", "abc"));
     }
 
