@@ -669,6 +669,8 @@ pub struct Inspector {
     /// Index into `Model::exchanges`.
     pub selected: usize,
     pub scroll: u16,
+    /// Only the raw response body (`J`), syntax-coloured.
+    pub raw: bool,
 }
 
 /// The column picker.

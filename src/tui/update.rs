@@ -316,6 +316,7 @@ pub fn update(m: &mut Model, a: Action) -> Vec<Command> {
                     m.overlay = Some(Overlay::Inspector(Inspector {
                         selected: pos,
                         scroll: 0,
+                        raw: false,
                     }));
                 }
             }
@@ -983,6 +984,7 @@ fn main_action(m: &mut Model, a: Action) -> Vec<Command> {
                 m.overlay = Some(Overlay::Inspector(Inspector {
                     selected: m.exchanges.len() - 1,
                     scroll: 0,
+                    raw: false,
                 }));
             }
             vec![]
@@ -1722,6 +1724,10 @@ fn overlay_action(m: &mut Model, a: Action) -> Vec<Command> {
                 }
                 Action::Down => {
                     i.selected = (i.selected + 1).min(n.saturating_sub(1));
+                    i.scroll = 0;
+                }
+                Action::RawJson => {
+                    i.raw = !i.raw;
                     i.scroll = 0;
                 }
                 Action::PageDown | Action::Scroll(1..) => i.scroll = i.scroll.saturating_add(10),

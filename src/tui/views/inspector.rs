@@ -79,8 +79,13 @@ pub fn draw(f: &mut Frame, area: Rect, m: &Model, i: &Inspector, ui: &Ui) {
         f.render_widget(Paragraph::new("no exchange").block(block), right);
         return;
     };
+    let lines = if i.raw {
+        body_lines(x, ui)
+    } else {
+        exchange_lines(x, ui)
+    };
     f.render_widget(
-        Paragraph::new(exchange_lines(x, ui))
+        Paragraph::new(lines)
             .block(block)
             .wrap(Wrap { trim: false })
             .scroll((i.scroll, 0)),
@@ -179,15 +184,51 @@ pub fn exchange_lines(x: &Exchange, ui: &Ui) -> Vec<Line<'static>> {
             Span::raw(crate::util::sanitize(v)),
         ]));
     }
-    out.push(Line::from(Span::styled("body", t.accent)));
+    out.push(Line::from(Span::styled(
+        "body (J: the body alone, coloured)",
+        t.accent,
+    )));
+    out.extend(body_lines(x, ui));
+    out
+}
+
+/// The response body pretty-printed (first 2 000 lines), JSON keys and strings coloured.
+pub fn body_lines(x: &Exchange, ui: &Ui) -> Vec<Line<'static>> {
+    let t = ui.theme;
     let pretty = serde_json::from_str::<serde_json::Value>(&x.body)
         .ok()
         .and_then(|v| serde_json::to_string_pretty(&v).ok())
         .unwrap_or_else(|| x.body.clone());
-    for l in pretty.lines().take(2000) {
-        out.push(Line::from(crate::util::sanitize(l)));
+    if pretty.trim().is_empty() {
+        return vec![Line::from(Span::styled("(empty body)", t.dim))];
     }
-    out
+    pretty
+        .lines()
+        .take(2000)
+        .map(|l| {
+            let l = crate::util::sanitize(l);
+            // `  "key": value` → key and value coloured apart.
+            let trimmed = l.trim_start();
+            if trimmed.starts_with('"')
+                && let Some(end) = trimmed[1..].find("\": ").map(|e| e + 1)
+            {
+                let indent = l.len() - trimmed.len();
+                let (key, rest) = trimmed.split_at(end + 1);
+                let vstyle = if rest.trim_start_matches(':').trim_start().starts_with('"') {
+                    t.json_str
+                } else {
+                    ratatui::style::Style::default()
+                };
+                Line::from(vec![
+                    Span::raw(" ".repeat(indent)),
+                    Span::styled(key.to_string(), t.json_key),
+                    Span::styled(rest.to_string(), vstyle),
+                ])
+            } else {
+                Line::from(l)
+            }
+        })
+        .collect()
 }
 
 /// The permission doctor's diagnosis of a failed exchange, under the error line.

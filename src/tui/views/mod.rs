@@ -232,6 +232,7 @@ pub fn context_keys_under(
                     ("=p", "PowerShell"),
                     ("=a", "az rest"),
                     ("=↑↓", "exchange"),
+                    ("raw_json", "raw body"),
                     ("=PgUp/PgDn", "scroll"),
                     ("back", "close"),
                 ],
