@@ -646,6 +646,19 @@ fn list_of_collection(path: &str, items: Vec<Value>, body: &Value) -> ListView {
             owner: None,
         },
     );
+    if kind != Kind::Object {
+        // Without $select Graph leaves out some default columns (department, …): keep only
+        // the ones the objects carry.
+        let present: Vec<String> = l
+            .columns
+            .iter()
+            .filter(|c| items.iter().take(20).any(|i| i.get(c.as_str()).is_some()))
+            .cloned()
+            .collect();
+        if !present.is_empty() {
+            l.columns = present;
+        }
+    }
     if kind == Kind::Object {
         // Columns from what the objects carry: the usual ones first, then others.
         let keys: Vec<String> = items
@@ -866,6 +879,7 @@ fn signin_action(m: &mut Model, a: Action) -> Vec<Command> {
 }
 
 fn main_action(m: &mut Model, a: Action) -> Vec<Command> {
+    let rows = m.text_rows();
     // Text entry for the local filter / raw-JSON search takes keys first.
     if let Some(v) = m.stack.last_mut() {
         match &mut v.body {
@@ -906,7 +920,7 @@ fn main_action(m: &mut Model, a: Action) -> Vec<Command> {
                 if let Action::Key(k) = a {
                     edit_line(&mut d.search, k, &mut d.search_editing);
                     if !d.search.is_empty() {
-                        jump_to_search(d, 0);
+                        jump_to_search(d, 0, rows);
                     }
                     return vec![];
                 }
@@ -966,6 +980,8 @@ fn main_action(m: &mut Model, a: Action) -> Vec<Command> {
             if m.stack.len() > 1 {
                 let v = m.stack.pop().expect("len > 1");
                 m.header.paging = None;
+                // A message about the screen just left does not belong to this one.
+                m.status = None;
                 return vec![Command::Cancel { slot: v.slot }];
             }
             vec![]
@@ -1084,7 +1100,7 @@ fn main_action(m: &mut Model, a: Action) -> Vec<Command> {
             // `n`: next match of the raw JSON search.
             if let Some(Body::Detail(d)) = m.stack.last_mut().map(|v| &mut v.body) {
                 let from = d.cursor + 1;
-                jump_to_search(d, from);
+                jump_to_search(d, from, rows);
             }
             vec![]
         }
@@ -1335,7 +1351,7 @@ pub fn visible_json_lines(v: &Value, folded: &[usize]) -> Vec<(usize, String)> {
     out
 }
 
-fn jump_to_search(d: &mut DetailView, from: usize) {
+fn jump_to_search(d: &mut DetailView, from: usize, page: usize) {
     let Some(v) = &d.value else { return };
     let needle = d.search.to_lowercase();
     let lines = visible_json_lines(v, &d.folded);
@@ -1344,7 +1360,10 @@ fn jump_to_search(d: &mut DetailView, from: usize) {
         let idx = (from + k) % n;
         if lines[idx].1.to_lowercase().contains(&needle) {
             d.cursor = idx;
-            d.offset = idx.saturating_sub(3);
+            // Scroll only when the match is off screen, then with some context above.
+            if idx < d.offset || idx >= d.offset + page.max(1) {
+                d.offset = idx.saturating_sub(3);
+            }
             return;
         }
     }
@@ -1367,11 +1386,12 @@ fn edit_line(s: &mut String, k: KeyEvent, editing: &mut bool) {
 }
 
 fn open_selected(m: &mut Model) -> Vec<Command> {
+    let rows = m.text_rows();
     match m.stack.last_mut().map(|v| &mut v.body) {
         Some(Body::Detail(d)) if d.raw && !d.search.is_empty() => {
             // While a search is active, Enter goes to the next match (Esc in `/` clears it).
             let from = d.cursor + 1;
-            jump_to_search(d, from);
+            jump_to_search(d, from, rows);
             return vec![];
         }
         Some(Body::Detail(d)) if d.raw => {
@@ -1393,7 +1413,7 @@ fn open_selected(m: &mut Model) -> Vec<Command> {
         }
         Some(Body::Detail(d)) => {
             let from = d.cursor + 1;
-            jump_to_search(d, from);
+            jump_to_search(d, from, rows);
             return vec![];
         }
         _ => {}
@@ -1420,12 +1440,14 @@ enum Rel {
 
 fn relationship(m: &mut Model, rel: Rel) -> Vec<Command> {
     let Some((kind, v)) = current_object(m) else {
-        let loading =
-            matches!(m.top().map(|v| &v.body), Some(Body::Detail(d)) if d.value.is_none());
-        m.status = Some(if loading {
-            "still loading this object; try again in a moment".into()
-        } else {
-            "select a user or group first".into()
+        m.status = Some(match m.top().map(|v| &v.body) {
+            Some(Body::Detail(d)) if matches!(d.load, Load::Loading { .. }) => {
+                "still loading this object; try again in a moment".into()
+            }
+            Some(Body::Detail(d)) if matches!(d.load, Load::Failed { .. }) => {
+                "this object did not load (see above); nothing to follow from here".into()
+            }
+            _ => "select a user or group first".into(),
         });
         return vec![];
     };
@@ -2415,16 +2437,29 @@ fn export(m: &mut Model, c: char) -> Vec<Command> {
         'c' => ("csv", to_csv(&objects, &columns)),
         _ => return vec![],
     };
+    let rows = |n: usize| {
+        if n == 1 {
+            "1 row".to_string()
+        } else {
+            format!("{} rows", thousands(n as u64))
+        }
+    };
     let note = match (&v.body, partial) {
         (Body::List(l), true) => format!(
-            "{n} rows; PARTIAL: {} of {} loaded (A loads all)",
+            "{}; PARTIAL: {} loaded{} (A loads all)",
+            rows(n),
             thousands(l.rows.len() as u64),
-            l.count.map_or_else(|| "more".to_string(), thousands)
+            l.count.map_or_else(
+                || ", more on the server".to_string(),
+                |c| format!(" of {}", thousands(c))
+            )
         ),
-        (Body::List(l), false) if l.order.len() < l.rows.len() => {
-            format!("{n} rows: those matching the local filter '{}'", l.filter)
-        }
-        (Body::List(_), false) => format!("{n} rows"),
+        (Body::List(l), false) if l.order.len() < l.rows.len() => format!(
+            "{}: those matching the local filter '{}'",
+            rows(n),
+            l.filter
+        ),
+        (Body::List(_), false) => rows(n),
         _ => "1 object".to_string(),
     };
     m.status = Some(format!("exporting {note} as {ext}…"));

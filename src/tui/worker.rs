@@ -295,11 +295,12 @@ async fn write_export(
         };
         let p = dir.join(name);
         // Never overwrite an earlier export: a new name when this one exists.
-        let f = tokio::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&p)
-            .await;
+        let mut opts = tokio::fs::OpenOptions::new();
+        opts.write(true).create_new(true);
+        // Directory data: readable by the owner only, like the bundles and the token cache.
+        #[cfg(unix)]
+        opts.mode(0o600);
+        let f = opts.open(&p).await;
         match f {
             Ok(mut f) => {
                 use tokio::io::AsyncWriteExt;
@@ -1058,6 +1059,15 @@ mod tests {
         assert_eq!(csv, "id\n1\n");
         let csv = std::fs::read_to_string(dir.path().join("exports/Users-1.csv")).unwrap();
         assert_eq!(csv, "id\n2\n");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir.path().join("exports/Users.csv"))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
     }
 
     #[tokio::test]

@@ -65,8 +65,9 @@ pub fn draw(f: &mut Frame, area: Rect, m: &Model, ui: &Ui) {
 }
 
 /// The header's context text, made to fit `avail` columns: every field stays (profile,
-/// tenant, cloud, account, API version); long ones are shortened first, the tenant id to its
-/// first 8 characters, then names and the account cut with `…`.
+/// tenant, cloud, account, API version). The tenant id is shortened to 8 characters first,
+/// the "graphtui" label goes next, then the longest of profile, tenant and account is cut
+/// (with `…`) a column at a time, so no room is wasted.
 pub fn context_line(m: &Model, avail: usize) -> String {
     let h = &m.header;
     let account = h.account.as_deref().unwrap_or("not signed in");
@@ -85,39 +86,96 @@ pub fn context_line(m: &Model, avail: usize) -> String {
         Some(n) => format!("{n} ({})", short_id(&h.tenant_id)),
         None => short_id(&h.tenant_id),
     };
-    let fmt = |prefix: &str, profile: &str, tenant: &str, account: &str| {
+    let line = |label: bool, f: &[String; 3]| {
         format!(
-            "{prefix}{profile} │ {tenant} │ {} │ {account} │ {} ",
-            h.cloud, h.api_version
+            " {}{} │ {} │ {} │ {} │ {} ",
+            if label { "graphtui │ " } else { "" },
+            f[0],
+            f[1],
+            h.cloud,
+            f[2],
+            h.api_version
         )
     };
-    let tries = [
-        fmt(" graphtui │ ", &h.profile, &tenant_full, account),
-        fmt(" graphtui │ ", &h.profile, &tenant_short, account),
-        fmt(" ", &h.profile, &tenant_short, account),
-        fmt(
-            " ",
-            &truncate(&h.profile, 14),
-            &truncate(&tenant_short, 26),
-            &truncate(account, 28),
-        ),
-        fmt(
-            " ",
-            &truncate(&h.profile, 10),
-            &truncate(&tenant_short, 16),
-            &truncate(account, 18),
-        ),
-        fmt(
-            " ",
-            &truncate(&h.profile, 8),
-            &truncate(&short_id(&h.tenant_id), 10),
-            &truncate(account, 12),
-        ),
-    ];
-    for t in &tries {
-        if t.width() <= avail {
-            return t.clone();
+    for (label, tenant) in [
+        (true, &tenant_full),
+        (true, &tenant_short),
+        (false, &tenant_short),
+    ] {
+        let f = [h.profile.clone(), tenant.clone(), account.to_string()];
+        let l = line(label, &f);
+        if l.width() <= avail {
+            return l;
         }
     }
-    truncate(&tries[tries.len() - 1], avail)
+    // Cut the longest field by one column until the line fits (each keeps 6 columns).
+    let mut widths = [h.profile.width(), tenant_short.width(), account.width()];
+    let full = [h.profile.as_str(), tenant_short.as_str(), account];
+    let fields = |w: &[usize; 3]| -> [String; 3] {
+        [
+            truncate(full[0], w[0]),
+            truncate(full[1], w[1]),
+            truncate(full[2], w[2]),
+        ]
+    };
+    loop {
+        let f = fields(&widths);
+        let l = line(false, &f);
+        if l.width() <= avail {
+            return l;
+        }
+        let (k, w) = widths
+            .iter()
+            .enumerate()
+            .max_by_key(|(_, w)| **w)
+            .map(|(k, w)| (k, *w))
+            .unwrap_or((0, 0));
+        if w <= 6 {
+            return truncate(&l, avail);
+        }
+        widths[k] = w - 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tui::model::Header;
+
+    #[test]
+    fn context_line_keeps_every_field_and_uses_the_room() {
+        let m = Model::new(Header {
+            profile: "demo-reader".into(),
+            tenant_name: Some("Contoso Sandbox".into()),
+            tenant_id: "2529be06-4ceb-4cd7-aae5-d61fcb06656e".into(),
+            cloud: "sandbox".into(),
+            account: Some("app 5a4db0c5-0000-4000-8000-000000000002 (app-only)".into()),
+            api_version: "v1.0".into(),
+            ..Header::default()
+        });
+        let full = context_line(&m, 500);
+        assert!(full.contains("graphtui │ demo-reader │ Contoso Sandbox (2529be06-4ceb"));
+        for avail in [50usize, 60, 80, 100, 120] {
+            let l = context_line(&m, avail);
+            assert!(l.width() <= avail, "{avail}: {l}");
+            assert!(
+                l.contains("│ sandbox │") && l.ends_with("│ v1.0 "),
+                "{avail}: {l}"
+            );
+            // Cut one column at a time: at most a column or two of slack.
+            let cut = !l.contains("(app-only)") || !l.contains("demo-reader");
+            if cut && avail >= 60 {
+                assert!(
+                    avail - l.width() <= 2,
+                    "{avail}: {} wasted in {l}",
+                    avail - l.width()
+                );
+            }
+        }
+        assert!(
+            context_line(&m, 80).contains("demo-reader"),
+            "{}",
+            context_line(&m, 80)
+        );
+    }
 }

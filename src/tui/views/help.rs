@@ -6,7 +6,7 @@ use crate::tui::update::COMMANDS;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 /// Draws the help overlay: the keys of the context under it first, then every key.
 pub fn draw(f: &mut Frame, area: Rect, m: &Model, ui: &Ui) {
@@ -16,7 +16,7 @@ pub fn draw(f: &mut Frame, area: Rect, m: &Model, ui: &Ui) {
         area.width.saturating_sub(4).min(150),
         area.height.saturating_sub(2),
     );
-    f.render_widget(Clear, r);
+    super::clear_wide(f, r);
     let (context, here) = context_keys_under(m, m.under_help.as_deref());
     let mut left: Vec<Line> = vec![Line::from(Span::styled(
         format!("Keys here ({context})"),

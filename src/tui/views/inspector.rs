@@ -8,12 +8,12 @@ use crate::tui::query::decode;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 /// Draws the inspector over `area`.
 pub fn draw(f: &mut Frame, area: Rect, m: &Model, i: &Inspector, ui: &Ui) {
     let t = ui.theme;
-    f.render_widget(Clear, area);
+    super::clear_wide(f, area);
     let list_w = if area.width >= 120 { 44 } else { 0 };
     let [left, right] =
         Layout::horizontal([Constraint::Length(list_w), Constraint::Min(10)]).areas(area);
@@ -28,7 +28,6 @@ pub fn draw(f: &mut Frame, area: Rect, m: &Model, i: &Inspector, ui: &Ui) {
             .take(h)
             .map(|(n, x)| {
                 let status = match (x.status, &x.error) {
-                    _ if x.pending_poll() => "…".into(),
                     (Some(s), _) => s.to_string(),
                     (None, _) => "ERR".into(),
                 };

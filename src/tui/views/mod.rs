@@ -97,15 +97,24 @@ fn draw_crumbs(f: &mut Frame, area: Rect, m: &Model, ui: &Ui) {
 
 fn draw_status(f: &mut Frame, area: Rect, m: &Model, ui: &Ui) {
     let line = match m.top().map(|v| &v.body) {
-        Some(Body::List(l)) if l.filter_editing || !l.filter.is_empty() => Line::from(vec![
-            Span::styled("/", ui.theme.key),
-            Span::raw(l.filter.clone()),
-            Span::styled(if l.filter_editing { "▏" } else { "" }, ui.theme.accent),
-            Span::styled(
-                format!("   {} of {} loaded rows match", l.order.len(), l.rows.len()),
-                ui.theme.dim,
-            ),
-        ]),
+        Some(Body::List(l)) if l.filter_editing || !l.filter.is_empty() => {
+            let mut spans = vec![
+                Span::styled("/", ui.theme.key),
+                Span::raw(l.filter.clone()),
+                Span::styled(if l.filter_editing { "▏" } else { "" }, ui.theme.accent),
+                Span::styled(
+                    format!("   {} of {} loaded rows match", l.order.len(), l.rows.len()),
+                    ui.theme.dim,
+                ),
+            ];
+            // A message (an export, say) still shows next to the filter.
+            if let Some(s) = &m.status
+                && !l.filter_editing
+            {
+                spans.push(Span::raw(format!("   ·   {s}")));
+            }
+            Line::from(spans)
+        }
         Some(Body::Detail(d)) if d.search_editing || !d.search.is_empty() => Line::from(vec![
             Span::styled("/", ui.theme.key),
             Span::raw(d.search.clone()),
@@ -292,6 +301,29 @@ pub fn context_keys_under(
         None => {}
     }
     match m.top().map(|v| &v.body) {
+        Some(Body::List(l)) if l.kind == crate::tui::model::Kind::Group => (
+            "list of groups",
+            vec![
+                ("open", "open"),
+                ("query_bar", "query"),
+                ("local_filter", "filter"),
+                ("palette", "cmd"),
+                ("members", "members"),
+                ("owners", "owners"),
+                ("groups", "member of"),
+                ("toggle_transitive", "direct/transitive"),
+                ("load_more", "more"),
+                ("load_all", "all"),
+                ("inspector", "inspect"),
+                ("help", "help"),
+                ("back", "back"),
+                ("cancel", "cancel load"),
+                ("sort", "sort"),
+                ("columns", "columns"),
+                ("export", "export"),
+                ("copy", "copy"),
+            ],
+        ),
         Some(Body::List(l)) => (
             if l.is_tree() {
                 "direct reports tree"
@@ -363,6 +395,21 @@ pub fn context_keys_under(
             ],
         ),
     }
+}
+
+/// Clears `r` for an overlay, and one column either side: a wide character (CJK, emoji)
+/// under the overlay's edge would otherwise spill over its border on real terminals.
+pub fn clear_wide(f: &mut Frame, r: Rect) {
+    let full = f.area();
+    let x = r.x.saturating_sub(1).max(full.x);
+    let right = (r.x + r.width + 1).min(full.x + full.width);
+    let wide = Rect {
+        x,
+        y: r.y,
+        width: right.saturating_sub(x),
+        height: r.height,
+    };
+    f.render_widget(ratatui::widgets::Clear, wide);
 }
 
 /// Cuts `s` to at most `width` terminal columns, adding `…` when cut (wide chars counted).

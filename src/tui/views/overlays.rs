@@ -22,7 +22,7 @@ pub fn palette(f: &mut Frame, area: Rect, p: &Palette, ui: &Ui) {
         width: area.width.saturating_sub(4).min(90),
         height: h,
     };
-    f.render_widget(Clear, r);
+    super::clear_wide(f, r);
     let mut lines = vec![Line::from(vec![
         Span::styled(":", t.key),
         Span::raw(line.clone()),
@@ -224,7 +224,7 @@ pub fn query_bar(f: &mut Frame, area: Rect, m: &Model, q: &QueryBar, ui: &Ui) {
 pub fn columns(f: &mut Frame, area: Rect, c: &ColumnPicker, ui: &Ui) {
     let t = ui.theme;
     let r = centered(area, 44, c.choices.len() as u16 + 2);
-    f.render_widget(Clear, r);
+    super::clear_wide(f, r);
     let lines: Vec<Line> = c
         .choices
         .iter()
@@ -270,7 +270,7 @@ pub fn menu(f: &mut Frame, area: Rect, menu: Menu, ui: &Ui) {
         ),
     };
     let r = centered(area, 30, items.len() as u16 + 2);
-    f.render_widget(Clear, r);
+    super::clear_wide(f, r);
     let lines: Vec<Line> = items
         .iter()
         .map(|(k, w)| Line::from(vec![Span::styled(format!(" {k}  "), t.key), Span::raw(*w)]))
@@ -290,7 +290,7 @@ pub fn pick(f: &mut Frame, area: Rect, p: &Picker, ui: &Ui) {
         w,
         (p.items.len() as u16 + 3).min(area.height.saturating_sub(2)),
     );
-    f.render_widget(Clear, r);
+    super::clear_wide(f, r);
     let mut lines: Vec<Line> = p
         .items
         .iter()
@@ -328,7 +328,7 @@ pub fn text(f: &mut Frame, area: Rect, p: &TextPane, ui: &Ui) {
         area.width.saturating_sub(4).min(120),
         area.height.saturating_sub(2),
     );
-    f.render_widget(Clear, r);
+    super::clear_wide(f, r);
     let lines: Vec<Line> = p
         .lines
         .iter()
