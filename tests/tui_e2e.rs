@@ -172,36 +172,72 @@ fn forbidden_request_opens_the_inspector_with_the_diagnosis_and_b_saves_a_bundle
 
 #[test]
 fn ctx_switches_to_an_app_only_context_and_the_token_view_shows_its_roles() {
+    // Every check waits for a whole frame holding all its lines: tmux can be read while
+    // the explorer is half-way through drawing one.
+    let all =
+        |needles: &'static [&'static str]| move |sc: &str| needles.iter().all(|n| sc.contains(n));
     let s = Session::explorer("ctx", "");
     s.sign_in();
     s.keys(&["T"]);
-    let token = s.wait_for("What this token allows", 10);
-    assert!(token.contains("delegated (a user is signed in)"), "{token}");
-    assert!(token.contains("✓ list groups"), "{token}");
+    s.wait_until(
+        "the delegated token view",
+        10,
+        all(&[
+            "What this token allows",
+            "delegated (a user is signed in)",
+            "✓ list groups",
+        ]),
+    );
     s.keys(&["Escape"]);
+    // The next key only once the overlay is gone: sent together, ESC + ':' reads as Alt-:.
+    s.wait_until("the token view to close", 5, |sc| {
+        !sc.contains("What this token allows")
+    });
     s.keys(&[":"]);
     s.text("ctx");
     s.keys(&["Enter"]);
-    let picker = s.wait_for("switch context (now: demo", 5);
-    assert!(picker.contains("demo-reader"), "{picker}");
+    s.wait_until(
+        "the context picker",
+        5,
+        all(&["switch context (now: demo", "demo-reader", "Enter switches"]),
+    );
     s.keys(&["Down"]);
     s.keys(&["Down"]);
     s.keys(&["Enter"]);
     // Client credentials: no device code; the header says app-only and the list loads.
-    let header = s.wait_for("(app-only)", 30);
-    assert!(header.contains("demo-reader"), "{header}");
+    s.wait_until(
+        "the app-only header",
+        30,
+        all(&["(app-only)", "demo-reader"]),
+    );
     s.wait_for("displayName", 30);
     s.keys(&["T"]);
-    let token = s.wait_for("roles:     User.ReadBasic.All", 10);
-    assert!(token.contains("app-only (no user)"), "{token}");
-    assert!(token.contains("✗ list groups"), "{token}");
+    s.wait_until(
+        "the app-only token view",
+        10,
+        all(&[
+            "roles:     User.ReadBasic.All",
+            "app-only (no user)",
+            "✗ list groups",
+        ]),
+    );
     s.keys(&["Escape"]);
+    // The next key only once the overlay is gone: sent together, ESC + ':' reads as Alt-:.
+    s.wait_until("the token view to close", 5, |sc| {
+        !sc.contains("What this token allows")
+    });
     s.keys(&[":"]);
     s.text("groups");
     s.keys(&["Enter"]);
-    let insp = s.wait_for("Permission doctor", 20);
-    assert!(insp.contains("(Application)"), "{insp}");
-    assert!(insp.contains("The token has: User.ReadBasic.All"), "{insp}");
+    s.wait_until(
+        "the diagnosis of the 403",
+        20,
+        all(&[
+            "Permission doctor",
+            "(Application)",
+            "The token has: User.ReadBasic.All",
+        ]),
+    );
 }
 
 #[test]
