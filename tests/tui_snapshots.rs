@@ -141,6 +141,16 @@ fn users_list_loading_empty_error() {
     );
     let error = render(&m);
     insta::assert_snapshot!(format!("{loading}\n{empty}\n{error}"));
+    assert!(empty.contains("Nothing here: the collection is empty."));
+    // Empty because of a query: said so.
+    let q = Query {
+        filter: "startsWith(displayName,'zzzz')".into(),
+        ..Query::default()
+    };
+    let mut m = model(100, 14);
+    open_collection(&mut m, "users 'zzzz'", Kind::User, "/users", Some(q));
+    page(&mut m, vec![], None, None);
+    assert!(render(&m).contains("No match: nothing in this collection matches"));
 }
 
 #[test]

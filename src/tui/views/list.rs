@@ -106,6 +106,9 @@ pub fn draw(f: &mut Frame, area: Rect, l: &ListView, ui: &Ui) {
     if l.rows.is_empty() || l.order.is_empty() {
         let msg = match (&l.load, l.rows.is_empty()) {
             (Load::Loading { .. }, _) => "  Loading…",
+            (_, true) if !l.query.is_empty() => {
+                "  No match: nothing in this collection matches the query above."
+            }
             (_, true) => "  Nothing here: the collection is empty.",
             (_, false) => "  No loaded row matches the filter (Esc clears it).",
         };
