@@ -1462,7 +1462,7 @@ fn relationship(m: &mut Model, rel: Rel) -> Vec<Command> {
     });
     let (title, lkind, path, tpath, queryable) = match (rel, kind) {
         (Rel::ManagerChain, Kind::User) => (
-            format!("manager chain of {name}"),
+            format!("manager chain of {name} (from {name} up to the top)"),
             Kind::User,
             MANAGER_CHAIN.to_string(),
             None,
