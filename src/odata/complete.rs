@@ -725,6 +725,54 @@ pub fn complete_filter(entity: &Entity, text: &str, cursor: usize) -> Completion
     }
 }
 
+/// [`complete_filter`] with property names ranked for a list: among candidates that match
+/// what was typed equally well, the names in `preferred` come first (in that order; e.g. the
+/// list's columns), then functions and the like, then properties filterable without
+/// advanced-query mode, then the rest. Operators and values keep their order.
+pub fn complete_filter_preferring(
+    entity: &Entity,
+    text: &str,
+    cursor: usize,
+    preferred: &[&str],
+) -> Completion {
+    let mut c = complete_filter(entity, text, cursor);
+    let cursor = clamp(text, cursor).max(c.range.start);
+    let typed = text.get(c.range.start..cursor).unwrap_or("");
+    let class = |cand: &Candidate| -> usize {
+        if cand.kind != CandidateKind::Property {
+            // functions, operators, values: after the preferred names, in their own order
+            return 250;
+        }
+        if let Some(i) = preferred
+            .iter()
+            .position(|p| p.eq_ignore_ascii_case(&cand.insert))
+        {
+            return i;
+        }
+        match entity.property(&cand.insert) {
+            Some(p) if p.filter_mode(FilterOp::Eq) == Some(Mode::Default) => 500,
+            Some(p) if p.filterable() => 1_500,
+            _ => 2_000,
+        }
+    };
+    let mut keyed: Vec<(u8, usize, usize, Candidate)> = c
+        .candidates
+        .drain(..)
+        .enumerate()
+        .map(|(i, cand)| {
+            (
+                match_rank(typed, &cand.label).unwrap_or(3),
+                class(&cand),
+                i,
+                cand,
+            )
+        })
+        .collect();
+    keyed.sort_by_key(|(r, k, i, _)| (*r, *k, *i));
+    c.candidates = keyed.into_iter().map(|(_, _, _, cand)| cand).collect();
+    c
+}
+
 /// Which query option is being completed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OptionKind {

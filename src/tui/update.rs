@@ -1959,6 +1959,10 @@ fn query_bar_key(m: &mut Model, k: KeyEvent) -> Vec<Command> {
         .unwrap_or_default();
     let hkey = m.top_list().map(history_key).unwrap_or_default();
     let history = m.history.get(&hkey).cloned().unwrap_or_default();
+    // Property names are ranked with the list's columns first.
+    let columns: Vec<String> = m.top_list().map(|l| l.columns.clone()).unwrap_or_default();
+    let preferred: Vec<&str> = columns.iter().map(String::as_str).collect();
+    let last_status = m.status.clone();
     let Some(Overlay::QueryBar(q)) = m.overlay.as_mut() else {
         return vec![];
     };
@@ -1977,14 +1981,17 @@ fn query_bar_key(m: &mut Model, k: KeyEvent) -> Vec<Command> {
                 return vec![];
             }
             let query = query_of(q);
-            let errors = query::diagnostics(&path, &query)
+            let errors: Vec<usize> = query::diagnostics(&path, &query)
                 .into_iter()
                 .filter(|d| d.error)
-                .count();
-            if errors > 0 && !q.confirm {
+                .map(|d| d.field)
+                .collect();
+            if !errors.is_empty() && !q.confirm {
                 q.confirm = true;
                 m.status = Some(format!(
-                    "not run: {errors} error(s) shown under the fields; Enter again sends it anyway"
+                    "not run: {} error(s) in {}; Enter again sends it anyway",
+                    errors.len(),
+                    query::field_counts(&errors)
                 ));
                 return vec![];
             }
@@ -2014,8 +2021,27 @@ fn query_bar_key(m: &mut Model, k: KeyEvent) -> Vec<Command> {
         KeyCode::Tab => {
             if !q.completions.is_empty() {
                 accept_completion(q);
-            } else {
+                return vec![];
+            }
+            // Asked for: also where nothing is typed yet (operators, values).
+            let t = &q.inputs[q.focus];
+            let text = t.lines().join(" ");
+            let cursor: usize = text.chars().take(t.cursor().1).map(char::len_utf8).sum();
+            let (range, items) =
+                query::completions_for(kind, &path, q.focus, &text, cursor, &preferred, true);
+            let before = text[..cursor].trim_end();
+            let next = query::FIELD_NAMES[(q.focus + 1) % nfields];
+            let nothing = format!("no completions here · Tab again moves to {next}");
+            if !items.is_empty() {
+                q.completion_range = (range.start, range.end);
+                q.completions = items.iter().map(|(l, _)| l.clone()).collect();
+                q.completion_inserts = items.into_iter().map(|(_, i)| i).collect();
+                q.completion_sel = 0;
+            } else if before.is_empty() || last_status.as_deref() == Some(nothing.as_str()) {
                 q.focus = (q.focus + 1) % nfields;
+                m.status = None;
+            } else {
+                m.status = Some(nothing);
             }
         }
         KeyCode::BackTab => {
@@ -2050,11 +2076,17 @@ fn query_bar_key(m: &mut Model, k: KeyEvent) -> Vec<Command> {
             if let Some(t) = q.inputs.get_mut(q.focus) {
                 t.input(k);
                 q.confirm = false;
+                if last_status
+                    .as_deref()
+                    .is_some_and(|s| s.starts_with("no completions here"))
+                {
+                    m.status = None;
+                }
                 let text = t.lines().join(" ");
                 let col = t.cursor().1;
                 let cursor: usize = text.chars().take(col).map(char::len_utf8).sum();
                 let (range, items) = if matches!(k.code, KeyCode::Char(_)) {
-                    query::completions(kind, &path, q.focus, &text, cursor)
+                    query::completions_for(kind, &path, q.focus, &text, cursor, &preferred, false)
                 } else {
                     (0..0, vec![])
                 };

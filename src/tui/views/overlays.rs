@@ -81,12 +81,14 @@ pub fn query_bar(f: &mut Frame, area: Rect, m: &Model, q: &QueryBar, ui: &Ui) {
     ));
     let inner = block.inner(r);
     f.render_widget(block, r);
-    let names = ["$filter", "$search", "$orderby", "$select", "$top"];
+    let names = query::FIELD_NAMES;
     let label_w = 10u16;
+    let bottom = inner.y + inner.height;
+    let field_w = inner.width.saturating_sub(label_w);
     let mut y = inner.y;
     let mut caret_pos = None;
     for (i, name) in names.iter().enumerate() {
-        if y >= inner.y + inner.height {
+        if y >= bottom {
             break;
         }
         let style = if i == q.focus { t.accent } else { t.dim };
@@ -102,51 +104,75 @@ pub fn query_bar(f: &mut Frame, area: Rect, m: &Model, q: &QueryBar, ui: &Ui) {
         let field = Rect {
             x: inner.x + label_w,
             y,
-            width: inner.width.saturating_sub(label_w),
+            width: field_w,
             height: 1,
         };
-        if let Some(ta) = q.inputs.get(i) {
-            if i == q.focus {
-                f.render_widget(ta, field);
-                let col = ta.cursor().1 as u16;
-                caret_pos = Some((field.x + col, y));
-            } else {
-                f.render_widget(Paragraph::new(ta.lines().join(" ")), field);
-            }
+        // The display column drawn at the field's left edge: the TextArea scrolls sideways
+        // to keep the cursor visible (it records where while rendering); the others do not.
+        let mut scroll = 0usize;
+        let Some(ta) = q.inputs.get(i) else {
+            continue;
+        };
+        let text = ta.lines().join(" ");
+        if i == q.focus {
+            f.render_widget(ta, field);
+            scroll = ta.scroll_offset().1 as usize;
+            let cur: String = text.chars().take(ta.cursor().1).collect();
+            let col = cur.width().saturating_sub(scroll).min(field_w as usize) as u16;
+            caret_pos = Some((field.x + col, y));
+        } else {
+            f.render_widget(Paragraph::new(text.clone()), field);
         }
         y += 1;
-        // Diagnostic with a caret under the error.
-        if let Some(d) = diags.iter().find(|d| d.field == i) {
-            let text = q.inputs[i].lines().join(" ");
-            let pre = text.get(..d.start).unwrap_or("").width();
-            let len = text.get(d.start..d.end).unwrap_or(" ").width().max(1);
-            if y < inner.y + inner.height {
-                let style = if d.error { t.error } else { t.warn };
-                let caret = Line::from(vec![
-                    Span::raw(" ".repeat(label_w as usize + pre)),
-                    Span::styled("^".repeat(len), style),
-                ]);
-                let msg = Line::from(vec![
-                    Span::raw(" ".repeat(label_w as usize)),
-                    Span::styled(d.message.clone(), style),
-                ]);
-                let want = if label_w as usize + d.message.width() > inner.width as usize {
-                    3
-                } else {
-                    2
-                };
-                let h = want.min(inner.y + inner.height - y);
-                f.render_widget(
-                    Paragraph::new(vec![caret, msg]).wrap(Wrap { trim: false }),
-                    Rect {
-                        x: inner.x,
-                        y,
-                        width: inner.width,
-                        height: h,
-                    },
-                );
-                y += h;
+        // Diagnostics with a caret under what they point at: every one of the focused field
+        // (most severe first, as space allows), the most severe one of the others.
+        let mut ds: Vec<&query::Diagnostic> = diags.iter().filter(|d| d.field == i).collect();
+        ds.sort_by_key(|d| !d.error);
+        // Rows kept free for the fields below and the request preview.
+        let reserve = (names.len() - i - 1) as u16 + 2;
+        let shown = if i == q.focus {
+            ds.len()
+        } else {
+            ds.len().min(1)
+        };
+        for (n, d) in ds.iter().take(shown).enumerate() {
+            let room = bottom.saturating_sub(y).saturating_sub(reserve) as usize;
+            let more = if i != q.focus && ds.len() > 1 {
+                format!(" (+{} more)", ds.len() - 1)
+            } else {
+                String::new()
+            };
+            let lines = diagnostic_lines(&text, d, scroll, field_w as usize, &more);
+            let follow = n + 1 < shown;
+            if room == 0 || (n > 0 && lines.len() + usize::from(follow) > room) {
+                if room > 0 {
+                    more_line(f, inner.x + label_w, y, field_w, ds.len() - n, t.dim);
+                    y += 1;
+                }
+                break;
             }
+            // The first one may be cut short, keeping a row to say more follow.
+            let h = if follow && room > 1 {
+                lines.len().min(room - 1)
+            } else {
+                lines.len().min(room)
+            };
+            let style = if d.error { t.error } else { t.warn };
+            let shown_lines: Vec<Line> = lines
+                .into_iter()
+                .take(h)
+                .map(|l| Line::from(Span::styled(l, style)))
+                .collect();
+            f.render_widget(
+                Paragraph::new(shown_lines),
+                Rect {
+                    x: inner.x + label_w,
+                    y,
+                    width: field_w,
+                    height: h as u16,
+                },
+            );
+            y += h as u16;
         }
     }
     y += 1;
@@ -165,7 +191,10 @@ pub fn query_bar(f: &mut Frame, area: Rect, m: &Model, q: &QueryBar, ui: &Ui) {
     }
     info.push(Line::from(vec![
         Span::styled("GET ", t.accent),
-        Span::raw(format!("/{}{}", m.header.api_version, built.request.url)),
+        Span::raw(elide_middle(
+            &format!("/{}{}", m.header.api_version, built.request.url),
+            inner.width as usize * 4,
+        )),
     ]));
     for (k, v) in &built.request.headers {
         info.push(Line::from(vec![
@@ -353,6 +382,119 @@ pub fn text(f: &mut Frame, area: Rect, p: &TextPane, ui: &Ui) {
             .wrap(Wrap { trim: false })
             .scroll((p.scroll, 0)),
         r,
+    );
+}
+
+/// The lines shown for one diagnostic of a field whose text is drawn from display column
+/// `scroll` in `width` columns: a caret line under the span when any of it is in view, then
+/// the message wrapped to `width` (saying where the span is when it is out of view).
+fn diagnostic_lines(
+    text: &str,
+    d: &query::Diagnostic,
+    scroll: usize,
+    width: usize,
+    more: &str,
+) -> Vec<String> {
+    let width = width.max(8);
+    let start = d.start.min(text.len());
+    let end = d.end.clamp(start, text.len());
+    let (pre, span) = match (text.get(..start), text.get(start..end)) {
+        (Some(p), Some(s)) => (p, s),
+        _ => ("", ""),
+    };
+    let from = pre.width();
+    let to = from + span.width().max(1);
+    let mut out = vec![];
+    let mut msg = d.message.clone();
+    if to <= scroll || from >= scroll + width {
+        let column = pre.chars().count() + 1;
+        msg = format!(
+            "at column {} (scrolled out of view): {msg}",
+            thousands(column)
+        );
+    } else {
+        let a = from.max(scroll) - scroll;
+        let b = to.min(scroll + width) - scroll;
+        out.push(format!("{}{}", " ".repeat(a), "^".repeat(b - a)));
+    }
+    msg.push_str(more);
+    out.extend(wrap(&msg, width));
+    out
+}
+
+/// `s` in at most about `max` characters: a long request URL keeps its start and its end
+/// (`$select`, `$top`) and says how much is left out, so the preview costs the same to wrap
+/// and draw however long the filter is.
+fn elide_middle(s: &str, max: usize) -> String {
+    let n = s.chars().count();
+    if n <= max || max < 40 {
+        return s.to_string();
+    }
+    let tail = max / 3;
+    let head = max - tail - 30;
+    let left_out = n - head - tail;
+    let h: String = s.chars().take(head).collect();
+    let t: String = s.chars().skip(n - tail).collect();
+    format!("{h} …{} chars left out… {t}", thousands(left_out))
+}
+
+/// `1234` as "1,234".
+fn thousands(n: usize) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Greedy word wrap to `width` display columns (long words are cut).
+fn wrap(s: &str, width: usize) -> Vec<String> {
+    let mut lines = vec![];
+    let mut line = String::new();
+    let mut w = 0;
+    for word in s.split(' ') {
+        let ww = word.width();
+        if w > 0 && w + 1 + ww > width {
+            lines.push(std::mem::take(&mut line));
+            w = 0;
+        }
+        if w > 0 {
+            line.push(' ');
+            w += 1;
+        }
+        for c in word.chars() {
+            let cw = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+            if w + cw > width {
+                lines.push(std::mem::take(&mut line));
+                w = 0;
+            }
+            line.push(c);
+            w += cw;
+        }
+    }
+    if !line.is_empty() || lines.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+/// "+N more" when the diagnostics of a field do not all fit.
+fn more_line(f: &mut Frame, x: u16, y: u16, width: u16, n: usize, style: ratatui::style::Style) {
+    f.render_widget(
+        Paragraph::new(Span::styled(
+            format!("+{n} more (fix the ones above, or make the terminal taller)"),
+            style,
+        )),
+        Rect {
+            x,
+            y,
+            width,
+            height: 1,
+        },
     );
 }
 
