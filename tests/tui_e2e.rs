@@ -254,3 +254,25 @@ fn throttling_is_shown_and_recovered() {
     s.keys(&["i"]);
     s.wait_for("retr", 10);
 }
+
+#[test]
+fn a_burst_of_typing_arrives_whole_and_the_bar_keeps_up() {
+    let s = Session::explorer("burst", "");
+    s.sign_in();
+    s.keys(&["f"]);
+    s.wait_for("query /users", 5);
+    // 900 characters at once (tmux writes them in one go, like a paste): applied in bursts,
+    // one frame per burst, none lost.
+    let filter: String = (0..22)
+        .map(|i| format!("startswith(displayName,'abcdefgh{i:02}') or "))
+        .collect::<String>()
+        + "accountEnabled eq tru";
+    s.text(&filter);
+    let bar = s.wait_for("accountEnabled eq tru", 15);
+    assert!(bar.contains("query /users"), "{bar}");
+    // Still answering: the last character completes the filter and clears its error.
+    s.text("e");
+    s.wait_until("the filter to lint clean", 5, |sc| {
+        sc.contains("eq true") && !sc.contains("not a condition")
+    });
+}

@@ -358,6 +358,52 @@ fn switched_settings(
         .map_err(|e| e.to_string())
 }
 
+/// Applies one action: `update`, then its commands (the app loop's own — quit, clipboard,
+/// context switch — here, the rest to the worker).
+fn apply(
+    model: &mut Model,
+    a: Action,
+    worker: &mut Worker,
+    session: &mut Session<'_>,
+    tx: &mpsc::UnboundedSender<Action>,
+) {
+    let mut queue: std::collections::VecDeque<Command> = update(model, a).into();
+    while let Some(cmd) = queue.pop_front() {
+        match cmd {
+            Command::Quit => model.quit = true,
+            Command::Clipboard(text) => {
+                let _ = execute!(
+                    stdout(),
+                    crossterm::clipboard::CopyToClipboard::to_clipboard_from(text)
+                );
+            }
+            Command::SwitchContext { profile, tenant } => {
+                let next =
+                    switched_settings(&session.settings, session.demo, &profile, tenant.as_deref())
+                        .and_then(|s| build_backend(&s, &session.recorder, tx).map(|b| (s, b)));
+                match next {
+                    Ok((s, backend)) => {
+                        // The old worker's tasks are cancelled as it drops.
+                        *worker = Worker::new(backend.clone(), tx.clone(), s.data_dir.clone());
+                        session.backend = backend;
+                        model.contexts = contexts_of(&s);
+                        let header = header_of(&s);
+                        session.settings = s;
+                        queue.extend(update(model, Action::ContextChanged(Box::new(header))));
+                    }
+                    Err(e) => {
+                        queue.extend(update(
+                            model,
+                            Action::Status(format!("cannot switch to {profile}: {e}")),
+                        ));
+                    }
+                }
+            }
+            other => worker.run(other),
+        }
+    }
+}
+
 async fn event_loop(
     terminal: &mut Terminal<CrosstermBackend<Stdout>>,
     model: &mut Model,
@@ -401,50 +447,33 @@ async fn event_loop(
                 break;
             }
         }
-        let mut queue: std::collections::VecDeque<Command> = std::collections::VecDeque::new();
         for a in batch {
-            queue.extend(update(model, a));
-            while let Some(cmd) = queue.pop_front() {
-                match cmd {
-                    Command::Quit => model.quit = true,
-                    Command::Clipboard(text) => {
-                        let _ = execute!(
-                            stdout(),
-                            crossterm::clipboard::CopyToClipboard::to_clipboard_from(text)
-                        );
+            apply(model, a, &mut worker, &mut session, &tx);
+        }
+        // Keys that have already arrived (typing fast, a paste) are all applied before the
+        // next frame: one frame per burst, not per key; a burst is drawn at least every
+        // 25 ms. Each key is mapped after the previous one is applied (a ':' opens the
+        // palette that the next key types into).
+        let burst_start = std::time::Instant::now();
+        for _ in 0..4096 {
+            if model.quit || burst_start.elapsed() > Duration::from_millis(25) {
+                break;
+            }
+            // Only what is ready now, polled with this task's waker (a no-op waker, as
+            // `now_or_never` uses, would swallow the stream's next wake-up).
+            let next = match futures::poll!(events.next()) {
+                std::task::Poll::Ready(ev) => Some(ev),
+                std::task::Poll::Pending => None,
+            };
+            match next {
+                Some(Some(Ok(ev))) => {
+                    if let Some(a) = event_action(model, keys, ev) {
+                        apply(model, a, &mut worker, &mut session, &tx);
                     }
-                    Command::SwitchContext { profile, tenant } => {
-                        let next = switched_settings(
-                            &session.settings,
-                            session.demo,
-                            &profile,
-                            tenant.as_deref(),
-                        )
-                        .and_then(|s| build_backend(&s, &session.recorder, &tx).map(|b| (s, b)));
-                        match next {
-                            Ok((s, backend)) => {
-                                // The old worker's tasks are cancelled as it drops.
-                                worker =
-                                    Worker::new(backend.clone(), tx.clone(), s.data_dir.clone());
-                                session.backend = backend;
-                                model.contexts = contexts_of(&s);
-                                let header = header_of(&s);
-                                session.settings = s;
-                                queue.extend(update(
-                                    model,
-                                    Action::ContextChanged(Box::new(header)),
-                                ));
-                            }
-                            Err(e) => {
-                                queue.extend(update(
-                                    model,
-                                    Action::Status(format!("cannot switch to {profile}: {e}")),
-                                ));
-                            }
-                        }
-                    }
-                    other => worker.run(other),
                 }
+                Some(Some(Err(e))) => return Err(e),
+                Some(None) => apply(model, Action::Quit, &mut worker, &mut session, &tx),
+                None => break,
             }
         }
         if model.quit {
