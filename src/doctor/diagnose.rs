@@ -637,16 +637,21 @@ fn finish_unknown_path(d: &mut Diagnosis) {
 }
 
 impl Diagnosis {
-    /// The diagnosis for a small pane: what to do first (findings, least privilege, next
-    /// steps), the catalogue's general reading of the error last.
-    pub fn to_brief_text(&self) -> String {
-        let full = self.to_text();
-        let mut lines = full.lines();
+    /// The first line: method, path and the verdict.
+    fn headline(&self) -> String {
+        let verdict = match (self.verdict, self.status.is_some()) {
+            (Verdict::Allowed, false) => "should work",
+            (Verdict::Allowed, true) => "permissions look sufficient",
+            (Verdict::Denied, false) => "will fail",
+            (Verdict::Denied, true) => "failed",
+            (Verdict::Unknown, _) => "cannot tell",
+        };
+        format!("{} {}: {verdict}\n", self.method, self.path)
+    }
+
+    /// Findings, what the token grants it with, least privilege, next steps.
+    fn actions(&self) -> String {
         let mut out = String::new();
-        if let Some(first) = lines.next() {
-            out.push_str(first);
-            out.push('\n');
-        }
         for f in &self.findings {
             out.push_str(&format!("  * {}\n", f.message));
         }
@@ -674,6 +679,14 @@ impl Diagnosis {
                 out.push_str(&format!("    - {s}\n"));
             }
         }
+        out
+    }
+
+    /// The diagnosis for a small pane: what to do first (findings, least privilege, next
+    /// steps), the catalogue's general reading of the error last.
+    pub fn to_brief_text(&self) -> String {
+        let mut out = self.headline();
+        out.push_str(&self.actions());
         for e in &self.explanations {
             out.push_str(&format!(
                 "  about {}{}: {}\n",
@@ -693,15 +706,7 @@ impl Diagnosis {
 
     /// The diagnosis as text for a terminal or a pane (explanations above, verdict, steps).
     pub fn to_text(&self) -> String {
-        let mut out = String::new();
-        let verdict = match (self.verdict, self.status.is_some()) {
-            (Verdict::Allowed, false) => "should work",
-            (Verdict::Allowed, true) => "permissions look sufficient",
-            (Verdict::Denied, false) => "will fail",
-            (Verdict::Denied, true) => "failed",
-            (Verdict::Unknown, _) => "cannot tell",
-        };
-        out.push_str(&format!("{} {}: {verdict}\n", self.method, self.path));
+        let mut out = self.headline();
         if let Some(m) = &self.matched {
             out.push_str(&format!("  matches {}", m.template));
             if !m.notes.is_empty() {
@@ -721,33 +726,7 @@ impl Diagnosis {
                 e.action
             ));
         }
-        for f in &self.findings {
-            out.push_str(&format!("  * {}\n", f.message));
-        }
-        if !self.granted.is_empty() {
-            out.push_str(&format!(
-                "  token grants it with: {}\n",
-                self.granted.join(" + ")
-            ));
-        }
-        if !self.least.is_empty() {
-            out.push_str(&format!(
-                "  least privileged{}: {}{}\n",
-                self.scheme.map(|s| format!(" ({s})")).unwrap_or_default(),
-                fmt_alts(&self.least),
-                if self.least_needs_admin_consent == Some(true) {
-                    " [admin consent]"
-                } else {
-                    ""
-                }
-            ));
-        }
-        if !self.next_steps.is_empty() {
-            out.push_str("  next:\n");
-            for s in &self.next_steps {
-                out.push_str(&format!("    - {s}\n"));
-            }
-        }
+        out.push_str(&self.actions());
         out
     }
 }
