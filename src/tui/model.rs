@@ -522,6 +522,16 @@ impl ListView {
             filter_undo: vec![],
         }
     }
+    /// Drops every row (and what is kept per row), for a fresh first page.
+    pub fn clear_rows(&mut self) {
+        self.rows.clear();
+        self.haystack.clear();
+        self.depth.clear();
+        self.expanded.clear();
+        self.sorted = None;
+        self.cursor = 0;
+        self.offset = 0;
+    }
     /// The object under the cursor.
     pub fn selected(&self) -> Option<&Value> {
         self.order.get(self.cursor).and_then(|&i| self.rows.get(i))

@@ -288,15 +288,9 @@ pub fn update(m: &mut Model, a: Action) -> Vec<Command> {
                         // The first page of a new query failed: the rows on screen belong
                         // to the previous query and must not pass for its answer.
                         if matches!(l.load, Load::Loading { pages: 0, .. }) {
-                            l.rows.clear();
-                            l.haystack.clear();
-                            l.depth.clear();
-                            l.expanded.clear();
+                            l.clear_rows();
                             l.count = None;
                             l.next_link = None;
-                            l.sorted = None;
-                            l.cursor = 0;
-                            l.offset = 0;
                             recompute_order(l);
                         }
                         l.load = load
@@ -364,12 +358,7 @@ fn on_page(
     };
     l.sorted = None;
     if first {
-        l.rows.clear();
-        l.haystack.clear();
-        l.depth.clear();
-        l.expanded.clear();
-        l.cursor = 0;
-        l.offset = 0;
+        l.clear_rows();
     }
     if count.is_some() {
         l.count = count;

@@ -101,7 +101,7 @@ pub fn draw(f: &mut Frame, area: Rect, d: &DetailView, ui: &Ui) {
 }
 
 /// Colours one pretty-printed JSON line: key, string, number/bool/null.
-fn json_line(text: &str, ui: &Ui) -> Line<'static> {
+pub(super) fn json_line(text: &str, ui: &Ui) -> Line<'static> {
     let t = ui.theme;
     let indent = text.len() - text.trim_start().len();
     let body = &text[indent..];

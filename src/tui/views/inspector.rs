@@ -204,29 +204,7 @@ pub fn body_lines(x: &Exchange, ui: &Ui) -> Vec<Line<'static>> {
     pretty
         .lines()
         .take(2000)
-        .map(|l| {
-            let l = crate::util::sanitize(l);
-            // `  "key": value` → key and value coloured apart.
-            let trimmed = l.trim_start();
-            if trimmed.starts_with('"')
-                && let Some(end) = trimmed[1..].find("\": ").map(|e| e + 1)
-            {
-                let indent = l.len() - trimmed.len();
-                let (key, rest) = trimmed.split_at(end + 1);
-                let vstyle = if rest.trim_start_matches(':').trim_start().starts_with('"') {
-                    t.json_str
-                } else {
-                    ratatui::style::Style::default()
-                };
-                Line::from(vec![
-                    Span::raw(" ".repeat(indent)),
-                    Span::styled(key.to_string(), t.json_key),
-                    Span::styled(rest.to_string(), vstyle),
-                ])
-            } else {
-                Line::from(l)
-            }
-        })
+        .map(|l| super::detail::json_line(&crate::util::sanitize(l), ui))
         .collect()
 }
 
