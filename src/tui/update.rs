@@ -2590,6 +2590,45 @@ mod tests {
         );
     }
 
+    /// The slot and generation of the one fetch in `cmds`.
+    fn fetch_of(cmds: &[Command]) -> (u64, u64) {
+        match cmds {
+            [
+                Command::Fetch {
+                    slot, generation, ..
+                },
+            ] => (*slot, *generation),
+            _ => panic!("one fetch expected: {cmds:?}"),
+        }
+    }
+
+    /// Answers the fetch in `cmds` with a failure.
+    fn fail_fetch(m: &mut Model, cmds: &[Command], message: &str) {
+        let (slot, generation) = fetch_of(cmds);
+        update(
+            m,
+            Action::Failed {
+                slot,
+                generation,
+                message: message.into(),
+                exchange: None,
+            },
+        );
+    }
+
+    /// Answers the fetch in `cmds` with one object.
+    fn answer_fetch(m: &mut Model, cmds: &[Command], value: Value) {
+        let (slot, generation) = fetch_of(cmds);
+        update(
+            m,
+            Action::Object {
+                slot,
+                generation,
+                value,
+            },
+        );
+    }
+
     fn key(c: char) -> Action {
         Action::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
     }
@@ -3080,45 +3119,13 @@ mod tests {
         open_collection(&mut m, "Users", Kind::User, "/users", None);
         load(&mut m, users(10), None);
         let cmds = update(&mut m, Action::Refresh);
-        let [
-            Command::Fetch {
-                slot, generation, ..
-            },
-        ] = &cmds[..]
-        else {
-            panic!("{cmds:?}");
-        };
-        update(
-            &mut m,
-            Action::Failed {
-                slot: *slot,
-                generation: *generation,
-                message: "400 Request_BadRequest".into(),
-                exchange: None,
-            },
-        );
+        fail_fetch(&mut m, &cmds, "400 Request_BadRequest");
         let l = m.top_list().unwrap();
         assert!(l.rows.is_empty() && l.order.is_empty(), "{}", l.rows.len());
         // A failed next page keeps what was loaded.
         load(&mut m, users(10), Some("/users?$skiptoken=a"));
         let cmds = update(&mut m, Action::LoadMore);
-        let [
-            Command::Fetch {
-                slot, generation, ..
-            },
-        ] = &cmds[..]
-        else {
-            panic!("{cmds:?}");
-        };
-        update(
-            &mut m,
-            Action::Failed {
-                slot: *slot,
-                generation: *generation,
-                message: "503".into(),
-                exchange: None,
-            },
-        );
+        fail_fetch(&mut m, &cmds, "503");
         assert_eq!(m.top_list().unwrap().rows.len(), 10);
     }
 
@@ -3126,22 +3133,11 @@ mod tests {
     fn get_of_a_collection_becomes_a_list_and_json_export_of_an_object_is_the_object() {
         let mut m = model();
         let c = run_command(&mut m, "get /groups?$top=2");
-        let [
-            Command::Fetch {
-                slot, generation, ..
-            },
-        ] = &c[..]
-        else {
-            panic!("{c:?}");
-        };
-        update(
+        answer_fetch(
             &mut m,
-            Action::Object {
-                slot: *slot,
-                generation: *generation,
-                value: json!({"value": [{"id": "g1", "displayName": "G1"}, {"id": "g2", "displayName": "G2"}],
+            &c,
+            json!({"value": [{"id": "g1", "displayName": "G1"}, {"id": "g2", "displayName": "G2"}],
                               "@odata.nextLink": "https://graph.microsoft.com/v1.0/groups?$top=2&$skiptoken=q"}),
-            },
         );
         let l = m.top_list().expect("a list");
         assert_eq!(l.kind, Kind::Group);
@@ -3150,22 +3146,7 @@ mod tests {
         // An object exported as JSON is that object, not a one-element array.
         let mut m = model();
         let c = run_command(&mut m, "me");
-        let [
-            Command::Fetch {
-                slot, generation, ..
-            },
-        ] = &c[..]
-        else {
-            panic!("{c:?}");
-        };
-        update(
-            &mut m,
-            Action::Object {
-                slot: *slot,
-                generation: *generation,
-                value: json!({"id": "u1", "displayName": "Ann"}),
-            },
-        );
+        answer_fetch(&mut m, &c, json!({"id": "u1", "displayName": "Ann"}));
         let c = export(&mut m, 'j');
         let [Command::Export { contents, note, .. }] = &c[..] else {
             panic!("{c:?}");

@@ -814,6 +814,21 @@ mod tests {
         out
     }
 
+    /// "Why is user `member` (id, name) in `group` (id, name)?" for a slot and generation.
+    fn why_fetch(slot: u64, generation: u64, member: (&str, &str), group: (&str, &str)) -> Command {
+        Command::Fetch {
+            slot,
+            generation,
+            fetch: Fetch::Why {
+                member_kind: Kind::User,
+                member_id: member.0.into(),
+                member_name: member.1.into(),
+                group_id: group.0.into(),
+                group_name: group.1.into(),
+            },
+        }
+    }
+
     fn grp(id: &str) -> Value {
         json!({"@odata.type": "#microsoft.graph.group", "id": id, "displayName": id.to_uppercase()})
     }
@@ -848,17 +863,7 @@ mod tests {
         ]);
         let (tx, mut rx) = mpsc::unbounded_channel();
         let mut w = Worker::new(f.clone(), tx, std::env::temp_dir());
-        w.run(Command::Fetch {
-            slot: 1,
-            generation: 1,
-            fetch: Fetch::Why {
-                member_kind: Kind::User,
-                member_id: "u1".into(),
-                member_name: "Ann".into(),
-                group_id: "g9".into(),
-                group_name: "G9".into(),
-            },
-        });
+        w.run(why_fetch(1, 1, ("u1", "Ann"), ("g9", "G9")));
         let r = results(&mut rx).await;
         assert_eq!(
             r,
@@ -904,17 +909,7 @@ mod tests {
         ]);
         let (tx, mut rx) = mpsc::unbounded_channel();
         let mut w = Worker::new(f, tx, std::env::temp_dir());
-        w.run(Command::Fetch {
-            slot: 1,
-            generation: 5,
-            fetch: Fetch::Why {
-                member_kind: Kind::User,
-                member_id: "u1".into(),
-                member_name: "Ann".into(),
-                group_id: "g3".into(),
-                group_name: "G3".into(),
-            },
-        });
+        w.run(why_fetch(1, 5, ("u1", "Ann"), ("g3", "G3")));
         let r = results(&mut rx).await;
         assert_eq!(
             r,
@@ -950,17 +945,7 @@ mod tests {
         ]);
         let (tx, mut rx) = mpsc::unbounded_channel();
         let mut w = Worker::new(f, tx, std::env::temp_dir());
-        w.run(Command::Fetch {
-            slot: 1,
-            generation: 1,
-            fetch: Fetch::Why {
-                member_kind: Kind::User,
-                member_id: "u1".into(),
-                member_name: "Ann".into(),
-                group_id: "g1".into(),
-                group_name: "G1".into(),
-            },
-        });
+        w.run(why_fetch(1, 1, ("u1", "Ann"), ("g1", "G1")));
         let r = results(&mut rx).await;
         assert_eq!(
             r,
