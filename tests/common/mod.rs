@@ -91,9 +91,23 @@ impl Session {
         tmux(&["send-keys", "-t", &self.name, "-l", s]);
     }
 
-    /// The visible screen.
+    /// The visible screen, once the explorer has finished drawing: tmux can be read half-way
+    /// through a frame, so two captures 25 ms apart must agree (up to about half a second).
     pub fn screen(&self) -> String {
-        String::from_utf8_lossy(&tmux(&["capture-pane", "-p", "-t", &self.name]).stdout).to_string()
+        let capture = || {
+            String::from_utf8_lossy(&tmux(&["capture-pane", "-p", "-t", &self.name]).stdout)
+                .to_string()
+        };
+        let mut last = capture();
+        for _ in 0..20 {
+            std::thread::sleep(Duration::from_millis(25));
+            let now = capture();
+            if now == last {
+                return now;
+            }
+            last = now;
+        }
+        last
     }
 
     /// The visible screen plus the scrollback.
